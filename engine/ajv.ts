@@ -1,0 +1,94 @@
+/** The one way Loom builds ajv instances, and the translation of ajv's errors into located sentences. */
+import { Ajv, type ErrorObject, type Options } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { Problem } from './errors.js';
+import { didYouMean } from './suggest.js';
+
+// NOTE: ajv-formats is CommonJS; under NodeNext its default import is the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export function createAjv(options: Options = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, ...options });
+  addFormats(ajv);
+  return ajv;
+}
+
+const PATTERN_NAMES: Record<string, string> = {
+  '^[A-Za-z][A-Za-z0-9_-]*$': 'a letter followed by letters, digits, "_" or "-"',
+  '^[A-Za-z][A-Za-z0-9_]*$': 'a letter followed by letters, digits or "_"',
+  '^[A-Za-z_][A-Za-z0-9_]*$': 'a letter or "_" followed by letters, digits or "_"',
+  '^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z][A-Za-z0-9_]*$': '"<nodeId>.<outputPort>"',
+  '^[A-Za-z0-9][A-Za-z0-9._-]*$': 'a letter or digit followed by letters, digits, ".", "_" or "-"',
+  '^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*(@[^@\\s]+)?$': 'a lower-case plugin name with an optional "@<semver range>"',
+};
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return value.length > 40 ? `a string` : `"${value}"`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function sentence(error: ErrorObject): { at: string; message: string } {
+  const at = error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { at, message: `missing required field "${String(params.missingProperty)}"` };
+    case 'additionalProperties': {
+      const field = String(params.additionalProperty);
+      const parent = (error.parentSchema ?? {}) as { properties?: Record<string, unknown>; patternProperties?: Record<string, unknown> };
+      const where = `${at}/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (!parent.properties && parent.patternProperties) {
+        const pattern = Object.keys(parent.patternProperties)[0] ?? '';
+        return { at: where, message: `"${field}" is not a valid name (use ${PATTERN_NAMES[pattern] ?? `a name matching ${pattern}`})` };
+      }
+      return { at: where, message: `unknown field "${field}"${didYouMean(field, Object.keys(parent.properties ?? {}))}` };
+    }
+    case 'type': {
+      const expected = String(params.type).split(',').map(article).join(' or ');
+      return { at, message: `must be ${expected}, not ${describeValue(error.data)}` };
+    }
+    case 'pattern': {
+      const pattern = String(params.pattern);
+      return { at, message: `${describeValue(error.data)} is not valid here (use ${PATTERN_NAMES[pattern] ?? `a string matching ${pattern}`})` };
+    }
+    case 'const':
+      return { at, message: `must be ${JSON.stringify(params.allowedValue)}, not ${describeValue(error.data)}` };
+    case 'enum':
+      return { at, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${describeValue(error.data)}` };
+    case 'anyOf':
+    case 'oneOf': {
+      const description = (error.parentSchema as { description?: string } | undefined)?.description;
+      return { at, message: description ? `must be ${description}, not ${describeValue(error.data)}` : `matches none of the allowed forms` };
+    }
+    default:
+      return { at, message: error.message ?? `fails "${error.keyword}"` };
+  }
+}
+
+/**
+ * Turns ajv's errors into problems located under `base`. Errors inside the branches of an anyOf/oneOf are
+ * folded into the one sentence about the whole alternative, which is what a reader can act on.
+ */
+export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, base = ''): Problem[] {
+  if (!errors) return [];
+  const alternatives = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath);
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const error of errors) {
+    const insideAlternative = alternatives.some((p) => error.schemaPath !== p && error.schemaPath.startsWith(`${p}/`));
+    if (insideAlternative) continue;
+    const { at, message } = sentence(error);
+    const key = `${at}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ pointer: base + at, message });
+  }
+  return problems;
+}

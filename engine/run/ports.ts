@@ -1,0 +1,55 @@
+/**
+ * What the engines need from the outside world, as interfaces the core owns. The SQLite journal and the
+ * file-system stores in engine/store implement them; tests may implement them in memory.
+ */
+import type { ArtifactRef } from '../plugin/types.js';
+import type { CompiledWorkflow } from '../workflow/compiled.js';
+import type { NodeOutputs, RunEvent, RunStatus } from './events.js';
+
+export const JournalId = Symbol.for('loom.Journal');
+export const CacheIndexId = Symbol.for('loom.CacheIndex');
+export const ArtifactStoreId = Symbol.for('loom.ArtifactStore');
+export const LoomHomeId = Symbol.for('loom.Home');
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly workflow: CompiledWorkflow;
+  /** The workflow document as it was when the run started (for the editor and for `loom runs`). */
+  readonly document: unknown;
+  readonly engine: string;
+  readonly status: RunStatus;
+  readonly createdAt: string;
+  readonly finishedAt: string | undefined;
+  /** The process that drives the run now, if any. */
+  readonly pid: number | undefined;
+  readonly options: { readonly concurrency: number };
+}
+
+/** The run journal: an append-only event log per run, written before the engine acts on an event. */
+export interface Journal {
+  createRun(record: Omit<RunRecord, 'status' | 'finishedAt' | 'pid'>, pid: number): void;
+  append(event: RunEvent): void;
+  events(runId: string): RunEvent[];
+  run(runId: string): RunRecord | undefined;
+  /** Newest first. */
+  listRuns(limit?: number): RunRecord[];
+  /** Marks `pid` as the process that drives the run; fails if another live process does. */
+  claim(runId: string, pid: number): { ok: true } | { ok: false; pid: number };
+  release(runId: string): void;
+  close(): void;
+}
+
+export interface CacheEntry {
+  readonly outputs: NodeOutputs;
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly at: string;
+}
+
+/** Successful results by cache key. Shared by every run, and by both engines when they share a store. */
+export interface CacheIndex {
+  get(key: string): Promise<CacheEntry | undefined>;
+  put(key: string, entry: CacheEntry): Promise<void>;
+}
+
+export type { ArtifactRef };

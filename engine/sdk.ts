@@ -1,0 +1,17 @@
+/**
+ * Everything a plugin author needs, and nothing of the engine's insides: `import { definePlugin, Type } from 'loom/sdk'`.
+ */
+export { Type, type Static, type TSchema } from '@sinclair/typebox';
+export { definePlugin } from './plugin/define.js';
+export { PluginError, CancelledError } from './errors.js';
+export type {
+  ArtifactRef,
+  ArtifactStore,
+  ArtifactType,
+  Logger,
+  PluginDefinition,
+  PortSpec,
+  PortType,
+  RunContext,
+} from './plugin/types.js';
+export type { JsonObject, JsonValue } from './json.js';

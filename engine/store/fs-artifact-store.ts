@@ -1,0 +1,115 @@
+/**
+ * Artifacts on the local file system, content-addressed: `<home>/artifacts/<first two hex>/<sha256>`. An
+ * artifact is written once, atomically, and never changed; writing the same bytes again costs a hash.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LoomError } from '../errors.js';
+import type { JsonObject, JsonValue } from '../json.js';
+import type { ArtifactRef, ArtifactStore, ArtifactType } from '../plugin/types.js';
+import { writeFileAtomic } from './atomic.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+export const ARTIFACT_URI_PREFIX = 'loom://artifacts/';
+
+async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export class FsArtifactStore implements ArtifactStore {
+  readonly #root: string;
+  readonly #tmp: string;
+
+  constructor(home: string) {
+    this.#root = join(home, 'artifacts');
+    this.#tmp = join(home, 'tmp');
+  }
+
+  async putJson(type: ArtifactType, value: JsonValue, meta?: JsonObject): Promise<ArtifactRef> {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new LoomError('PLUGIN_OUTPUT_INVALID', `putJson: the value has no JSON form`);
+    return this.putBytes(type, Buffer.from(text), { mediaType: 'application/json', ...meta });
+  }
+
+  async putBytes(type: ArtifactType, data: Uint8Array, meta?: JsonObject): Promise<ArtifactRef> {
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const target = this.#file(sha256);
+    if ((await fileSize(target)) !== data.byteLength) await writeFileAtomic(target, data, this.#tmp);
+    return this.#ref(type, sha256, data.byteLength, meta);
+  }
+
+  async putFile(type: ArtifactType, path: string, meta?: JsonObject): Promise<ArtifactRef> {
+    const bytes = await fileSize(path);
+    if (bytes === undefined) throw new LoomError('ARTIFACT_NOT_FOUND', `putFile: no file at ${path}`);
+    const sha256 = await hashFile(path);
+    const target = this.#file(sha256);
+    if ((await fileSize(target)) === bytes) {
+      await rm(path, { force: true });
+    } else {
+      await mkdir(join(this.#root, sha256.slice(0, 2)), { recursive: true });
+      try {
+        await rename(path, target);
+      } catch {
+        // NOTE: a different file system (EXDEV): copy through a temporary file to keep the write atomic.
+        const tmp = join(this.#tmp, `${sha256}.copy`);
+        await mkdir(this.#tmp, { recursive: true });
+        await copyFile(path, tmp);
+        await rename(tmp, target);
+        await rm(path, { force: true });
+      }
+    }
+    return this.#ref(type, sha256, bytes, meta);
+  }
+
+  async readJson<T = JsonValue>(ref: ArtifactRef): Promise<T> {
+    const text = await this.#read(ref);
+    try {
+      return JSON.parse(text.toString('utf8')) as T;
+    } catch (error) {
+      throw new LoomError('ARTIFACT_CORRUPT', `artifact ${ref.sha256} is not JSON: ${(error as Error).message}`);
+    }
+  }
+
+  async readBytes(ref: ArtifactRef): Promise<Uint8Array> {
+    return this.#read(ref);
+  }
+
+  path(ref: ArtifactRef): string {
+    return this.#file(ref.sha256);
+  }
+
+  async has(ref: ArtifactRef): Promise<boolean> {
+    return (await fileSize(this.#file(ref.sha256))) === ref.bytes;
+  }
+
+  async #read(ref: ArtifactRef): Promise<Buffer> {
+    try {
+      return await readFile(this.#file(ref.sha256));
+    } catch (error) {
+      throw new LoomError('ARTIFACT_NOT_FOUND', `artifact ${ref.sha256} (${ref.type}) is missing from ${this.#root}`, { cause: error });
+    }
+  }
+
+  #file(sha256: string): string {
+    if (!SHA256.test(sha256)) throw new LoomError('ARTIFACT_NOT_FOUND', `"${sha256}" is not a sha256 digest`);
+    return join(this.#root, sha256.slice(0, 2), sha256);
+  }
+
+  #ref(type: ArtifactType, sha256: string, bytes: number, meta: JsonObject | undefined): ArtifactRef {
+    return meta === undefined
+      ? { type, uri: ARTIFACT_URI_PREFIX + sha256, sha256, bytes }
+      : { type, uri: ARTIFACT_URI_PREFIX + sha256, sha256, bytes, meta };
+  }
+}

@@ -19,7 +19,7 @@ const PATTERN_NAMES: Record<string, string> = {
   '^[A-Za-z_][A-Za-z0-9_]*$': 'a letter or "_" followed by letters, digits or "_"',
   '^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z][A-Za-z0-9_]*$': '"<nodeId>.<outputPort>"',
   '^[A-Za-z0-9][A-Za-z0-9._-]*$': 'a letter or digit followed by letters, digits, ".", "_" or "-"',
-  '^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*(@[^@\\s]+)?$': 'a lower-case plugin name with an optional "@<semver range>"',
+  '^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*(@[^@]+)?$': 'a lower-case plugin name with an optional "@<semver range>"',
 };
 
 function describeValue(value: unknown): string {
@@ -64,7 +64,13 @@ function sentence(error: ErrorObject): { at: string; message: string } {
       return { at, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, not ${describeValue(error.data)}` };
     case 'anyOf':
     case 'oneOf': {
-      const description = (error.parentSchema as { description?: string } | undefined)?.description;
+      const parent = error.parentSchema as { description?: string; anyOf?: { const?: unknown }[]; oneOf?: { const?: unknown }[] } | undefined;
+      const branches = parent?.anyOf ?? parent?.oneOf ?? [];
+      if (branches.length > 0 && branches.every((b) => 'const' in b)) {
+        const allowed = branches.map((b) => JSON.stringify(b.const));
+        return { at, message: `must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}, not ${describeValue(error.data)}` };
+      }
+      const description = parent?.description;
       return { at, message: description ? `must be ${description}, not ${describeValue(error.data)}` : `matches none of the allowed forms` };
     }
     default:

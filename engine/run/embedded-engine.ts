@@ -20,7 +20,8 @@ import { emptyRunState, foldEvents, type RunState } from './state.js';
 
 export const EmbeddedEngineId = Symbol.for('loom.EmbeddedEngine');
 
-export type RunListener = (event: RunEvent) => void;
+/** Called with each event and the run's state after it (a live object: copy what you keep). */
+export type RunListener = (event: RunEvent, state: RunState) => void;
 
 export interface RunOptions {
   readonly concurrency?: number;
@@ -146,8 +147,8 @@ export class EmbeddedEngine {
     run.planner.apply(event);
     foldEvents(run.state, [event]);
     try {
-      run.onEvent?.(event);
-      for (const listener of this.#listeners) listener(event);
+      run.onEvent?.(event, run.state);
+      for (const listener of this.#listeners) listener(event, run.state);
     } catch {
       // A listener's bug must not break the run; the journal already has the event.
     }

@@ -16,6 +16,8 @@ export interface ParamValues {
   readonly values: Record<string, JsonValue>;
   /** Declared params that have neither. */
   readonly missing: ReadonlySet<string>;
+  /** Declared params whose given value is wrong (already reported). */
+  readonly invalid: ReadonlySet<string>;
 }
 
 function typeError(value: unknown, type: ParamType): string | undefined {
@@ -49,6 +51,7 @@ export function resolveParams(
   const problems: Problem[] = [];
   const values: Record<string, JsonValue> = {};
   const missing = new Set<string>();
+  const invalid = new Set<string>();
   for (const name of Object.keys(given)) {
     if (!(name in declared)) problems.push({ pointer: pointer('params', name), message: `unknown param "${name}"${didYouMean(name, Object.keys(declared))}` });
   }
@@ -68,23 +71,25 @@ export function resolveParams(
     if (hasGiven) {
       const problem = typeError(value, param.type);
       if (problem) {
-        problems.push({ pointer: at, message: `value ${problem}` });
+        problems.push({ pointer: at, message: `value ${typeError(given[name], param.type) ?? problem}` });
+        invalid.add(name);
         continue;
       }
     }
     if (param.enum && !param.enum.some((allowed) => JSON.stringify(allowed) === JSON.stringify(value))) {
       problems.push({ pointer: at, message: `value ${JSON.stringify(value)} is not one of ${param.enum.map((v) => JSON.stringify(v)).join(', ')}` });
+      invalid.add(name);
       continue;
     }
     values[name] = value as JsonValue;
   }
-  return { params: { values, missing }, problems };
+  return { params: { values, missing, invalid }, problems };
 }
 
 export interface Substitution {
   readonly value: JsonValue;
   readonly problems: Problem[];
-  /** Pointers (relative to the substituted value) that hold a reference to a param without a value. */
+  /** Pointers (relative to the substituted value) that hold a reference to a param without a usable value. */
   readonly unresolved: string[];
 }
 
@@ -104,10 +109,8 @@ export function substituteParams(value: JsonValue, params: ParamValues, declared
   };
   const check = (name: string, at: string): 'ok' | 'missing' | 'unknown' => {
     if (Object.hasOwn(params.values, name)) return 'ok';
-    if (params.missing.has(name)) {
-      unresolved.push(at);
-      return 'missing';
-    }
+    unresolved.push(at);
+    if (params.missing.has(name) || params.invalid.has(name)) return 'missing';
     problems.push({ pointer: base + at, message: `unknown param "${name}"${didYouMean(name, declared)}` });
     return 'unknown';
   };

@@ -8,7 +8,7 @@ export const NODE_ID_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
 export const PORT_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_]*$';
 export const PARAM_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 /** A plugin name (optionally npm-scoped) with an optional semver range: `clean`, `clean@^1`, `@acme/dedupe@1.2`. */
-export const PLUGIN_REF_PATTERN = '^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*(@[^@\\s]+)?$';
+export const PLUGIN_REF_PATTERN = '^(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*(@[^@]+)?$';
 const PORT_REF_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*\\.[A-Za-z][A-Za-z0-9_]*$';
 
 const PortRef = Type.String({

@@ -3,7 +3,8 @@ import { distance } from 'fastest-levenshtein';
 /** The candidate closest to a misspelt word, if one is close enough to be what was meant. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const lower = word.toLowerCase();
-  const limit = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
+  // Short words are too easily close to anything: no guess under three letters.
+  const limit = word.length <= 2 ? 0 : word.length === 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

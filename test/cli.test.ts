@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rm } from 'node:fs/promises';
-import { loom } from './cli-helpers.js';
+import { loom, spawnLoom } from './cli-helpers.js';
 import { tempDir } from './fixtures/loom.js';
 
 let dir: string;
@@ -129,5 +129,23 @@ describe('bad input never crashes or hangs the CLI', () => {
       expect(result.code).toBe(1);
       expect(result.stdout).toBe(typeof expected === 'function' ? expected() : expected);
     }
+  });
+});
+
+describe('Ctrl-C', () => {
+  test('SIGINT cancels the run cleanly, records it, and exits 130', async () => {
+    const path = await file('long.json', { version: 1, name: 'long', nodes: [{ id: 'nap', plugin: 'sleep', config: { ms: 60_000 } }, { id: 'next', plugin: 'noop', inputs: { in: 'nap.out' } }] });
+    const child = spawnLoom(['run', path], env);
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    for (let i = 0; i < 400 && !/nap started/.test(stdout); i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGINT');
+    const result = await child.result;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toMatch(/nap cancelled\n/);
+    expect(result.stdout).toMatch(/next skipped: the run was cancelled\n/);
+    const runId = /^run (\S+) started/m.exec(result.stdout)![1];
+    const runs = JSON.parse((await loom(['runs', '--json'], env)).stdout) as { runId: string; status: string }[];
+    expect(runs.find((r) => r.runId === runId)?.status).toBe('cancelled');
   });
 });

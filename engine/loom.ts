@@ -10,6 +10,7 @@ import { EmbeddedEngine, EmbeddedEngineId } from './run/embedded-engine.js';
 import { ArtifactStoreId, CacheIndexId, JournalId, LoomHomeId, type CacheIndex, type Journal } from './run/ports.js';
 import { FsArtifactStore } from './store/fs-artifact-store.js';
 import { FsCacheIndex } from './store/fs-cache-index.js';
+import { SqliteCacheIndex } from './store/sqlite-cache-index.js';
 import { SqliteJournal } from './store/sqlite-journal.js';
 
 export const PluginId = Symbol.for('loom.Plugin');
@@ -23,7 +24,9 @@ export function storeModule(home: string): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind<string>(LoomHomeId).toConstantValue(home);
     bind<ArtifactStore>(ArtifactStoreId).toResolvedValue(() => new FsArtifactStore(home)).inSingletonScope();
-    bind<CacheIndex>(CacheIndexId).toResolvedValue(() => new FsCacheIndex(home)).inSingletonScope();
+    bind<CacheIndex>(CacheIndexId)
+      .toResolvedValue(() => (process.env.LOOM_CACHE_INDEX === 'files' ? new FsCacheIndex(home) : new SqliteCacheIndex(join(home, 'cache.db'))))
+      .inSingletonScope();
     bind<Journal>(JournalId).toResolvedValue(() => new SqliteJournal(join(home, 'journal.db'))).inSingletonScope();
   });
 }
@@ -63,6 +66,7 @@ export function createLoom(options: { home?: string; plugins: Iterable<AnyPlugin
   const container = new Container();
   container.load(storeModule(home), engineModule, pluginModule(options.plugins));
   const journal = container.get<Journal>(JournalId);
+  const cache = container.get<CacheIndex>(CacheIndexId);
   return {
     container,
     home,
@@ -70,6 +74,9 @@ export function createLoom(options: { home?: string; plugins: Iterable<AnyPlugin
     engine: container.get<EmbeddedEngine>(EmbeddedEngineId),
     journal,
     artifacts: container.get<ArtifactStore>(ArtifactStoreId),
-    close: () => journal.close(),
+    close: () => {
+      journal.close();
+      (cache as Partial<SqliteCacheIndex>).close?.();
+    },
   };
 }

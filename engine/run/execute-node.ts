@@ -4,7 +4,8 @@
  * throttled progress, abort signal with the node's timeout, artifact store, scratch dir). 4. Check that the
  * outputs are what the plugin declared, stored in the artifact store. The scratch dir is removed at the end.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledError, LoomError, NodeTimeoutError } from '../errors.js';
 import type { PluginRegistry } from '../plugin/registry.js';
@@ -100,7 +101,7 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
   if (attempt.signal.aborted) onRunAbort();
   attempt.signal.addEventListener('abort', onRunAbort, { once: true });
   const scratchDir = join(services.scratchRoot, attempt.runId, `${node.id}-${attempt.attempt}`);
-  await mkdir(scratchDir, { recursive: true });
+  let scratchMade = false;
   let lastProgress = 0;
   const log = (level: LogLevel) => (message: string) => attempt.onLog(level, String(message).slice(0, MAX_LOG_MESSAGE));
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
@@ -116,7 +117,12 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
     },
     signal: controller.signal,
     artifacts: services.artifacts,
-    scratchDir,
+    // NOTE: made on first use; most nodes never need one, and two file-system calls per node add up.
+    get scratchDir() {
+      if (!scratchMade) mkdirSync(scratchDir, { recursive: true });
+      scratchMade = true;
+      return scratchDir;
+    },
     runId: attempt.runId,
     nodeId: node.id,
     workflow: attempt.workflow,
@@ -136,6 +142,6 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
     aborted.dispose();
     clearTimeout(timer);
     attempt.signal.removeEventListener('abort', onRunAbort);
-    await rm(scratchDir, { recursive: true, force: true });
+    if (scratchMade) await rm(scratchDir, { recursive: true, force: true });
   }
 }

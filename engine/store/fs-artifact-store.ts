@@ -3,8 +3,8 @@
  * artifact is written once, atomically, and never changed; writing the same bytes again costs a hash.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LoomError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -14,12 +14,9 @@ import { writeFileAtomic } from './atomic.js';
 const SHA256 = /^[0-9a-f]{64}$/;
 export const ARTIFACT_URI_PREFIX = 'loom://artifacts/';
 
-async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
+/** Synchronous: one stat is cheaper than a thread-pool round trip, and it runs once or twice per node. */
+function fileSize(path: string): number | undefined {
+  return statSync(path, { throwIfNoEntry: false })?.size;
 }
 
 async function hashFile(path: string): Promise<string> {
@@ -46,7 +43,7 @@ export class FsArtifactStore implements ArtifactStore {
   async putBytes(type: ArtifactType, data: Uint8Array, meta?: JsonObject): Promise<ArtifactRef> {
     const sha256 = createHash('sha256').update(data).digest('hex');
     const target = this.#file(sha256);
-    if ((await fileSize(target)) !== data.byteLength) await writeFileAtomic(target, data, this.#tmp);
+    if (fileSize(target) !== data.byteLength) await writeFileAtomic(target, data, this.#tmp);
     return this.#ref(type, sha256, data.byteLength, meta);
   }
 
@@ -55,7 +52,7 @@ export class FsArtifactStore implements ArtifactStore {
     if (bytes === undefined) throw new LoomError('ARTIFACT_NOT_FOUND', `putFile: no file at ${path}`);
     const sha256 = await hashFile(path);
     const target = this.#file(sha256);
-    if ((await fileSize(target)) === bytes) {
+    if (fileSize(target) === bytes) {
       await rm(path, { force: true });
     } else {
       await mkdir(join(this.#root, sha256.slice(0, 2)), { recursive: true });
@@ -91,7 +88,7 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async has(ref: ArtifactRef): Promise<boolean> {
-    return (await fileSize(this.#file(ref.sha256))) === ref.bytes;
+    return fileSize(this.#file(ref.sha256)) === ref.bytes;
   }
 
   async #read(ref: ArtifactRef): Promise<Buffer> {

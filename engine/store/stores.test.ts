@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { tempDir } from '../../test/fixtures/loom.js';
 import { FsArtifactStore } from './fs-artifact-store.js';
 import { FsCacheIndex } from './fs-cache-index.js';
+import { SqliteCacheIndex } from './sqlite-cache-index.js';
 import { SqliteJournal } from './sqlite-journal.js';
 import type { RunEvent } from '../run/events.js';
 
@@ -55,6 +56,21 @@ describe('FsArtifactStore', () => {
   });
 });
 
+describe('SqliteCacheIndex', () => {
+  test('stores, replaces and finds entries across reopening', async () => {
+    const file = join(home, 'cache.db');
+    const key = 'cd'.repeat(32);
+    const cache = new SqliteCacheIndex(file);
+    expect(await cache.get(key)).toBeUndefined();
+    await cache.put(key, { outputs: {}, runId: 'r1', nodeId: 'n', at: 'then' });
+    await cache.put(key, { outputs: {}, runId: 'r2', nodeId: 'n', at: 'now' });
+    cache.close();
+    const reopened = new SqliteCacheIndex(file);
+    expect(await reopened.get(key)).toEqual({ outputs: {}, runId: 'r2', nodeId: 'n', at: 'now' });
+    reopened.close();
+  });
+});
+
 describe('FsCacheIndex', () => {
   test('stores and finds entries; an unreadable entry is a miss', async () => {
     const cache = new FsCacheIndex(home);
@@ -63,7 +79,7 @@ describe('FsCacheIndex', () => {
     const entry = { outputs: {}, runId: 'r', nodeId: 'n', at: 'now' };
     await cache.put(key, entry);
     expect(await cache.get(key)).toEqual(entry);
-    await writeFile(join(home, 'cache', 'ab', `${key}.json`), '{"half');
+    await writeFile(join(home, 'cache', `${key}.json`), '{"half');
     expect(await cache.get(key)).toBeUndefined();
   });
 });

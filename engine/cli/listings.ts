@@ -4,17 +4,8 @@ import { describePlugin } from '../plugin/describe.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import type { Journal, RunRecord } from '../run/ports.js';
 import { emptyRunState, foldEvents } from '../run/state.js';
+import { isAlive } from '../store/sqlite.js';
 import { formatDuration } from './render.js';
-
-function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A run marked running whose process is gone was interrupted; `loom resume` carries it on. */
 export function displayStatus(record: RunRecord): string {

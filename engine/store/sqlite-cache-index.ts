@@ -3,10 +3,9 @@
  * an insert is a few microseconds, where a file per entry costs an open() each, which is slow on some file
  * systems. Several machines sharing a data home over a network volume should use FsCacheIndex instead.
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { CacheEntry, CacheIndex } from '../run/ports.js';
+import { openDatabase } from './sqlite.js';
 
 export class SqliteCacheIndex implements CacheIndex {
   readonly #db: Database.Database;
@@ -14,11 +13,7 @@ export class SqliteCacheIndex implements CacheIndex {
   readonly #put: Database.Statement<[string, string]>;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.#db = new Database(file);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
+    this.#db = openDatabase(file);
     this.#db.exec('CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, entry TEXT NOT NULL) WITHOUT ROWID');
     this.#get = this.#db.prepare('SELECT entry FROM cache WHERE key = ?');
     this.#put = this.#db.prepare('INSERT OR REPLACE INTO cache (key, entry) VALUES (?, ?)');

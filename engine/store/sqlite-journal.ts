@@ -3,11 +3,10 @@
  * synchronous=NORMAL: a killed process loses nothing that was appended; a power cut may lose the last few
  * events, which a resume then simply redoes.
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { RunEvent, RunStatus } from '../run/events.js';
 import type { Journal, RunRecord } from '../run/ports.js';
+import { isAlive, openDatabase } from './sqlite.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -44,15 +43,6 @@ interface RunRow {
   options: string;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class SqliteJournal implements Journal {
   readonly #db: Database.Database;
   readonly #seq = new Map<string, number>();
@@ -60,11 +50,7 @@ export class SqliteJournal implements Journal {
   readonly #finish: Database.Statement;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.#db = new Database(file);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
+    this.#db = openDatabase(file);
     this.#db.exec(SCHEMA);
     this.#insert = this.#db.prepare('INSERT INTO events (run_id, seq, type, node_id, data) VALUES (?, ?, ?, ?, ?)');
     this.#finish = this.#db.prepare('UPDATE runs SET status = ?, finished_at = ?, pid = NULL WHERE id = ?');

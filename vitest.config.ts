@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['test/temporal/global-setup.ts'],
     // The JSON report is what .ci/run counts for its closing `tests: N passed, M failed` line.
     reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
   },

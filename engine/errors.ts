@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ARTIFACT_CORRUPT'
   | 'PLUGIN_NOT_FOUND'
   | 'USAGE'
+  | 'ENGINE_UNAVAILABLE'
   | 'INTERNAL';
 
 export class LoomError extends Error {

@@ -57,6 +57,7 @@ export interface Loom {
   readonly engine: EmbeddedEngine;
   readonly journal: Journal;
   readonly artifacts: ArtifactStore;
+  readonly cache: CacheIndex;
   close(): void;
 }
 
@@ -74,6 +75,7 @@ export function createLoom(options: { home?: string; plugins: Iterable<AnyPlugin
     engine: container.get<EmbeddedEngine>(EmbeddedEngineId),
     journal,
     artifacts: container.get<ArtifactStore>(ArtifactStoreId),
+    cache,
     close: () => {
       journal.close();
       (cache as Partial<SqliteCacheIndex>).close?.();

@@ -106,6 +106,12 @@ describe('retries', () => {
     expect(state.nodes.other!.status).toBe('succeeded');
   });
 
+  test('a failure with nothing else running still ends the run, after skipping what is below it', async ({ loom }) => {
+    const state = await runDoc(loom, workflow().node('bad', 'fail', { config: { times: 1 } }).chain('bad', 'child').build());
+    expect(state.status).toBe('failed');
+    expect(state.nodes.child!.status).toBe('skipped');
+  });
+
   test('a non-retryable failure is not retried', async ({ loom }) => {
     const doc = workflow().node('bad', 'fail', { config: { times: 1, retryable: false }, retry: { maxAttempts: 5, backoffMs: 1 } }).build();
     const state = await runDoc(loom, doc);

@@ -14,8 +14,9 @@ import type { CompiledWorkflow } from '../workflow/compiled.js';
 import type { RunEvent, RunEventInput } from './events.js';
 import { executeNode } from './execute-node.js';
 import { Planner, type PlanAction } from './plan.js';
-import type { CacheIndex, Journal } from './ports.js';
+import type { CacheIndex, ControlMessage, Journal } from './ports.js';
 import { retryDelayMs } from './retry.js';
+import { approvalOutcome, approvalSettings, isApprovalNode, type ApprovalDecision } from './approval.js';
 import { emptyRunState, foldEvents, type RunState } from './state.js';
 
 export const EmbeddedEngineId = Symbol.for('loom.EmbeddedEngine');
@@ -47,6 +48,7 @@ export interface EngineServices {
 }
 
 export const DEFAULT_CONCURRENCY = 4;
+const CONTROL_POLL_MS = 200;
 
 /** `20261129-013000-1a2b3c`: sortable by start time, unique enough for one data home. */
 export function newRunId(now = new Date()): string {
@@ -61,6 +63,10 @@ class ActiveRun {
   readonly queue: Extract<PlanAction, { kind: 'start' }>[] = [];
   running = 0;
   finished = false;
+  /** Approvals and rejections received for this run's gates, by node id. */
+  readonly decisions = new Map<string, ApprovalDecision>();
+  controlCursor = 0;
+  poller: NodeJS.Timeout | undefined;
   resolve!: (state: RunState) => void;
   reject!: (error: unknown) => void;
   readonly done = new Promise<RunState>((resolve, reject) => {
@@ -100,6 +106,7 @@ export class EmbeddedEngine {
     );
     const run = new ActiveRun(runId, workflow, concurrency, options.onEvent);
     this.#active.set(runId, run);
+    this.#listen(run);
     this.#emit(run, { type: 'run.started', workflow: workflow.name, engine: 'embedded', nodes: workflow.nodes.length });
     this.#advance(run);
     return this.#handle(run);
@@ -122,6 +129,7 @@ export class EmbeddedEngine {
     const claim = journal.claim(runId, process.pid);
     if (!claim.ok) throw new LoomError('RUN_BUSY', `run "${runId}" is still being driven by process ${claim.pid}; stop it first`);
     this.#active.set(runId, run);
+    this.#listen(run);
     this.#emit(run, { type: 'run.resumed', engine: 'embedded' });
     if (events.some((e) => e.type === 'run.cancelling')) run.controller.abort(new CancelledError('the run was cancelled'));
     this.#advance(run);
@@ -129,16 +137,40 @@ export class EmbeddedEngine {
   }
 
   #handle(run: ActiveRun): RunHandle {
-    return {
-      runId: run.runId,
-      done: run.done,
-      cancel: (reason = 'cancelled by the user') => {
-        if (run.finished || run.controller.signal.aborted) return;
-        this.#emit(run, { type: 'run.cancelling', reason });
-        run.controller.abort(new CancelledError(reason));
-        this.#advance(run);
-      },
+    return { runId: run.runId, done: run.done, cancel: (reason) => this.#cancel(run, reason) };
+  }
+
+  #cancel(run: ActiveRun, reason = 'cancelled by the user'): void {
+    if (run.finished || run.controller.signal.aborted) return;
+    this.#emit(run, { type: 'run.cancelling', reason });
+    run.controller.abort(new CancelledError(reason));
+    this.#advance(run);
+  }
+
+  /** Picks up `loom cancel` and `loom approve` sent from other processes through the journal. */
+  #listen(run: ActiveRun): void {
+    const poll = () => {
+      for (const { id, message } of this.services.journal.controls(run.runId, run.controlCursor)) {
+        run.controlCursor = id;
+        if (message.kind === 'cancel') this.#cancel(run, message.reason);
+        else run.decisions.set(message.nodeId, { approved: message.kind === 'approve', reason: message.reason, by: message.by });
+      }
     };
+    poll();
+    run.poller = setInterval(poll, CONTROL_POLL_MS);
+    run.poller.unref();
+  }
+
+  /** Sends a control message to a run, wherever it runs: this process, another, or a later resume. */
+  control(runId: string, message: ControlMessage): void {
+    const record = this.services.journal.run(runId);
+    if (!record) throw new LoomError('RUN_NOT_FOUND', `no run "${runId}" in the journal`);
+    if (record.status !== 'running') throw new LoomError('RUN_BUSY', `run "${runId}" has already finished (${record.status})`);
+    if (message.kind !== 'cancel') {
+      const node = record.workflow.nodes.find((n) => n.id === message.nodeId);
+      if (!node || !isApprovalNode(node)) throw new LoomError('USAGE', `run "${runId}" has no approval node "${message.nodeId}"`);
+    }
+    this.services.journal.sendControl(runId, message);
   }
 
   #emit(run: ActiveRun, input: RunEventInput): void {
@@ -176,6 +208,7 @@ export class EmbeddedEngine {
 
   #finish(run: ActiveRun, status: 'succeeded' | 'failed' | 'cancelled'): void {
     run.finished = true;
+    clearInterval(run.poller);
     this.#emit(run, { type: 'run.finished', status });
     this.services.journal.release(run.runId);
     this.#active.delete(run.runId);
@@ -184,12 +217,36 @@ export class EmbeddedEngine {
       .finally(() => run.resolve(run.state));
   }
 
+  /** A gate: waits for a decision (from `loom approve`), the gate's timeout, or the run's cancellation. */
+  async #awaitApproval(run: ActiveRun, action: Extract<PlanAction, { kind: 'start' }>): Promise<void> {
+    const { node, inputs, cacheKey, attempt } = action;
+    const { message, timeoutMs } = approvalSettings(node);
+    if (run.state.nodes[node.id]?.status !== 'running') this.#emit(run, { type: 'node.started', nodeId: node.id, attempt, cacheKey });
+    this.#emit(run, { type: 'node.waiting', nodeId: node.id, reason: message, timeoutMs });
+    // NOTE: the deadline counts from the first start, so a resume does not give the approver more time.
+    const deadline = Date.parse(run.state.nodes[node.id]!.startedAt!) + timeoutMs;
+    const started = Date.now();
+    while (!run.decisions.has(node.id) && Date.now() < deadline) {
+      try {
+        await sleep(Math.min(CONTROL_POLL_MS, Math.max(1, deadline - Date.now())), undefined, { signal: run.controller.signal });
+      } catch {
+        return this.#emit(run, { type: 'node.cancelled', nodeId: node.id, attempt });
+      }
+    }
+    const decision = run.decisions.get(node.id);
+    if (decision) this.#emit(run, { type: 'node.log', nodeId: node.id, level: 'info', message: `${decision.approved ? 'approved' : 'rejected'} by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}` });
+    const outcome = approvalOutcome(node, inputs, decision);
+    if ('error' in outcome) return this.#emit(run, { type: 'node.failed', nodeId: node.id, attempt, durationMs: Date.now() - started, error: outcome.error });
+    this.#emit(run, { type: 'node.succeeded', nodeId: node.id, attempt, durationMs: Date.now() - started, outputs: outcome.outputs });
+  }
+
   /** One node: a cache hit, or attempts until one succeeds, a failure cannot be retried, or attempts run out. */
   async #runNode(run: ActiveRun, action: Extract<PlanAction, { kind: 'start' }>): Promise<void> {
     const { node, inputs, cacheKey } = action;
     const { cache, artifacts } = this.services;
     const signal = run.controller.signal;
     if (signal.aborted) return this.#emit(run, { type: 'node.skipped', nodeId: node.id, reason: 'the run was cancelled' });
+    if (isApprovalNode(node)) return this.#awaitApproval(run, action);
     if (node.cache) {
       const hit = await cache.get(cacheKey);
       if (hit && (await Promise.all(Object.values(hit.outputs).map((ref) => artifacts.has(ref)))).every(Boolean)) {

@@ -18,6 +18,7 @@ export type RunEvent =
   | Event<'run.cancelling', { reason: string }>
   | Event<'run.finished', { status: Exclude<RunStatus, 'running'>; error?: ErrorInfo }>
   | Event<'node.started', { nodeId: string; attempt: number; cacheKey: string; reason?: string }>
+  | Event<'node.waiting', { nodeId: string; reason: string; timeoutMs: number }>
   | Event<'node.progress', { nodeId: string; fraction: number; message?: string }>
   | Event<'node.log', { nodeId: string; level: LogLevel; message: string }>
   | Event<'node.retrying', { nodeId: string; attempt: number; delayMs: number; error: ErrorInfo }>

@@ -69,6 +69,15 @@ describe('Planner', () => {
     expect(summary(planner.next())).toEqual(['finish failed']);
   });
 
+  test('a failure whose descendants are all skipped ends the run in the same step', () => {
+    // a ─► b ─► c
+    const planner = new Planner(flow(node('a'), node('b', 'a'), node('c', 'b')));
+    planner.next();
+    planner.apply(started('a'));
+    planner.apply(failed('a'));
+    expect(summary(planner.next())).toEqual(['skip b: upstream node "a" failed', 'skip c: upstream node "b" was skipped', 'finish failed']);
+  });
+
   test('replaying a journal restarts the nodes that were running when the process died, at the same attempt', () => {
     const planner = new Planner(diamond);
     for (const e of [started('a'), succeeded('a'), started('b'), succeeded('b'), started('c', 2)]) planner.apply(e);

@@ -115,7 +115,8 @@ export class Planner {
       }
       this.#ready.length = 0;
     }
-    if (this.#active === 0 && actions.length === 0) {
+    // Skips are decided here and now, so a run whose last nodes were just skipped is over in the same call.
+    if (this.#active === 0 && !actions.some((a) => a.kind === 'start')) {
       actions.push({ kind: 'finish', status: this.#outcome() });
       this.#finished = true;
     }

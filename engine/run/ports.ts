@@ -25,6 +25,11 @@ export interface RunRecord {
   readonly options: { readonly concurrency: number };
 }
 
+/** A request to a running run from outside its process: `loom cancel`, `loom approve`. */
+export type ControlMessage =
+  | { readonly kind: 'cancel'; readonly reason: string }
+  | { readonly kind: 'approve' | 'reject'; readonly nodeId: string; readonly reason: string; readonly by: string };
+
 /** The run journal: an append-only event log per run, written before the engine acts on an event. */
 export interface Journal {
   createRun(record: Omit<RunRecord, 'status' | 'finishedAt' | 'pid'>, pid: number): void;
@@ -36,6 +41,10 @@ export interface Journal {
   /** Marks `pid` as the process that drives the run; fails if another live process does. */
   claim(runId: string, pid: number): { ok: true } | { ok: false; pid: number };
   release(runId: string): void;
+  /** Leaves a message for whichever process drives (or will resume) the run. */
+  sendControl(runId: string, message: ControlMessage): void;
+  /** Messages after `afterId`, oldest first, each with its id. */
+  controls(runId: string, afterId: number): { id: number; message: ControlMessage }[];
   close(): void;
 }
 

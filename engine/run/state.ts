@@ -53,6 +53,9 @@ export function applyEvent(state: RunState, event: RunEvent): RunState {
       node.startedAt ??= event.at;
       delete node.error;
       break;
+    case 'node.waiting':
+      node.message = event.reason;
+      break;
     case 'node.progress':
       node.progress = event.fraction;
       if (event.message !== undefined) node.message = event.message;
@@ -62,6 +65,7 @@ export function applyEvent(state: RunState, event: RunEvent): RunState {
       break;
     case 'node.succeeded':
     case 'node.cached':
+      if (event.type === 'node.succeeded') node.attempts = Math.max(node.attempts, event.attempt);
       node.status = event.type === 'node.cached' ? 'cached' : 'succeeded';
       node.cached = event.type === 'node.cached';
       node.outputs = event.outputs;
@@ -70,6 +74,7 @@ export function applyEvent(state: RunState, event: RunEvent): RunState {
       node.durationMs = elapsed(node.startedAt, event.at) ?? 0;
       break;
     case 'node.failed':
+      node.attempts = Math.max(node.attempts, event.attempt);
       node.status = 'failed';
       node.error = event.error;
       node.finishedAt = event.at;
@@ -91,4 +96,18 @@ export function applyEvent(state: RunState, event: RunEvent): RunState {
 export function foldEvents(state: RunState, events: Iterable<RunEvent>): RunState {
   for (const event of events) applyEvent(state, event);
   return state;
+}
+
+/**
+ * The run so far in few events: its start, any cancellation, and each finished node's final event. Replaying
+ * them into a planner gives the same plan as the whole history; continue-as-new carries this.
+ */
+export function compactHistory(events: readonly RunEvent[]): RunEvent[] {
+  const final = new Map<string, RunEvent>();
+  const run: RunEvent[] = [];
+  for (const event of events) {
+    if (event.type === 'run.started' || event.type === 'run.cancelling') run.push(event);
+    else if ('nodeId' in event && ['node.succeeded', 'node.cached', 'node.failed', 'node.skipped', 'node.cancelled'].includes(event.type)) final.set(event.nodeId, event);
+  }
+  return [...run, ...final.values()];
 }

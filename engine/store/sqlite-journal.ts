@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { RunEvent, RunStatus } from '../run/events.js';
-import type { Journal, RunRecord } from '../run/ports.js';
+import type { ControlMessage, Journal, RunRecord } from '../run/ports.js';
 import { isAlive, openDatabase } from './sqlite.js';
 
 const SCHEMA = `
@@ -29,6 +29,11 @@ CREATE TABLE IF NOT EXISTS events (
   data TEXT NOT NULL,
   PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS control (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL,
+  message TEXT NOT NULL
+);
 `;
 
 interface RunRow {
@@ -99,6 +104,15 @@ export class SqliteJournal implements Journal {
 
   release(runId: string): void {
     this.#db.prepare('UPDATE runs SET pid = NULL WHERE id = ?').run(runId);
+  }
+
+  sendControl(runId: string, message: ControlMessage): void {
+    this.#db.prepare('INSERT INTO control (run_id, message) VALUES (?, ?)').run(runId, JSON.stringify(message));
+  }
+
+  controls(runId: string, afterId: number): { id: number; message: ControlMessage }[] {
+    const rows = this.#db.prepare('SELECT id, message FROM control WHERE run_id = ? AND id > ? ORDER BY id').all(runId, afterId) as { id: number; message: string }[];
+    return rows.map((row) => ({ id: row.id, message: JSON.parse(row.message) as ControlMessage }));
   }
 
   close(): void {

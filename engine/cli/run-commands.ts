@@ -1,0 +1,151 @@
+/** `loom validate | run | resume | cancel | approve`: checking and running workflows on either engine. */
+import { Option, type Command } from 'commander';
+import { userInfo } from 'node:os';
+import type { Loom } from '../loom.js';
+import type { RunState } from '../run/state.js';
+import { TemporalClient } from '../temporal/client.js';
+import type { CompiledWorkflow } from '../workflow/compiled.js';
+import { checkedWorkflow, collectParam, EXIT, onInterrupt, positiveInt, settingsFrom, viewFor, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
+import { summary, type RunView } from './render.js';
+
+type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+
+/** Prints the end of a run and turns its status into the exit code. */
+function finish(state: RunState, view: RunView | undefined, json: boolean): number {
+  view?.finish(state);
+  if (json) process.stdout.write(`${JSON.stringify(summary(state), null, 2)}\n`);
+  if (state.status === 'succeeded') return EXIT.ok;
+  return state.status === 'cancelled' ? EXIT.interrupted : EXIT.failed;
+}
+
+async function runEmbedded(loom: Loom, workflow: CompiledWorkflow, document: unknown, concurrency: number, json: boolean): Promise<number> {
+  const view = viewFor(json);
+  const handle = loom.engine.start(workflow, { concurrency, document, onEvent: (e, state) => view?.event(e, state) });
+  if (!json) process.stdout.write(`run ${handle.runId} started (${workflow.nodes.length} nodes; loom resume ${handle.runId} if it stops)\n`);
+  const off = onInterrupt(handle.cancel, () => {
+    process.stderr.write(`\nstopped at once; \`loom resume ${handle.runId}\` carries on\n`);
+    process.exit(EXIT.interrupted);
+  });
+  const state = await handle.done;
+  off();
+  return finish(state, view, json);
+}
+
+async function runTemporal(workflow: CompiledWorkflow, flags: TemporalFlags, concurrency: number, json: boolean): Promise<number> {
+  const client = await TemporalClient.connect(settingsFrom(flags));
+  try {
+    if (!(await client.hasWorker())) process.stderr.write(`loom: no worker polls task queue "${client.settings.taskQueue}" yet; start one with \`loom worker\`\n`);
+    const runId = await client.start(workflow, { concurrency });
+    if (!json) process.stdout.write(`run ${runId} started on Temporal at ${client.settings.address} (${workflow.nodes.length} nodes)\n`);
+    const view = viewFor(json);
+    const stop = new AbortController();
+    const off = onInterrupt(
+      (reason) => void client.cancel(runId, reason).catch(() => {}),
+      () => {
+        process.stderr.write(`\nstopped following; run ${runId} goes on on Temporal\n`);
+        process.exit(EXIT.interrupted);
+      },
+    );
+    const state = await client.follow(runId, (e, s) => view?.event(e, s), stop.signal);
+    off();
+    return finish(state, view, json);
+  } finally {
+    await client.close();
+  }
+}
+
+export function registerRunCommands(cli: Command, act: Act): void {
+  cli
+    .command('validate <file>')
+    .description('check a workflow file; prints one problem per line')
+    .option('--param <name=value>', 'a value for a workflow param (repeatable)', collectParam, {})
+    .action(
+      act(async (file: string, opts: { param: Record<string, string> }) =>
+        withLoom(cli, async (loom) => {
+          const result = await checkedWorkflow(loom, file, opts.param, false);
+          if (!result) return EXIT.failed;
+          process.stdout.write(`${file}: valid (${result.workflow.nodes.length} nodes)\n`);
+          return EXIT.ok;
+        }),
+      ),
+    );
+
+  withTemporalFlags(
+    cli
+      .command('run <file>')
+      .description('run a workflow')
+      .addOption(new Option('--engine <engine>', 'where to run it').choices(['embedded', 'temporal']).default('embedded'))
+      .option('--param <name=value>', 'a value for a workflow param (repeatable)', collectParam, {})
+      .option('--concurrency <n>', 'nodes to run at once', positiveInt, 4)
+      .option('--json', 'print only a JSON summary when the run ends'),
+  ).action(
+    act(async (file: string, opts: TemporalFlags & { engine: string; param: Record<string, string>; concurrency: number; json?: boolean }) =>
+      withLoom(cli, async (loom) => {
+        const result = await checkedWorkflow(loom, file, opts.param, true);
+        if (!result) return EXIT.failed;
+        const json = opts.json === true;
+        return opts.engine === 'temporal'
+          ? runTemporal(result.workflow, opts, opts.concurrency, json)
+          : runEmbedded(loom, result.workflow, result.doc, opts.concurrency, json);
+      }),
+    ),
+  );
+
+  cli
+    .command('resume <runId>')
+    .description('carry on an embedded run whose process stopped, without re-running finished nodes')
+    .option('--json', 'print only a JSON summary when the run ends')
+    .action(
+      act(async (runId: string, opts: { json?: boolean }) =>
+        withLoom(cli, async (loom) => {
+          const json = opts.json === true;
+          const view = viewFor(json);
+          const handle = loom.engine.resume(runId, { onEvent: (e, state) => view?.event(e, state) });
+          const off = onInterrupt(handle.cancel, () => process.exit(EXIT.interrupted));
+          const state = await handle.done;
+          off();
+          return finish(state, view, json);
+        }),
+      ),
+    );
+
+  withTemporalFlags(cli.command('cancel <runId>').description('cancel a running run, on either engine').option('--reason <text>', 'why', 'cancelled by the user')).action(
+    act(async (runId: string, opts: TemporalFlags & { reason: string }) =>
+      withLoom(cli, async (loom) => {
+        if (loom.journal.run(runId)) loom.engine.control(runId, { kind: 'cancel', reason: opts.reason });
+        else await withTemporal(opts, (client) => client.cancel(runId, opts.reason));
+        process.stdout.write(`asked run ${runId} to cancel\n`);
+        return EXIT.ok;
+      }),
+    ),
+  );
+
+  withTemporalFlags(
+    cli
+      .command('approve <runId> <nodeId>')
+      .description('let an approval gate pass (or fail it with --reject), on either engine')
+      .option('--reject', 'reject instead of approving')
+      .option('--reason <text>', 'why', '')
+      .option('--by <name>', 'who decides', userInfo().username),
+  ).action(
+    act(async (runId: string, nodeId: string, opts: TemporalFlags & { reject?: boolean; reason: string; by: string }) =>
+      withLoom(cli, async (loom) => {
+        const approved = opts.reject !== true;
+        if (loom.journal.run(runId)) loom.engine.control(runId, { kind: approved ? 'approve' : 'reject', nodeId, reason: opts.reason, by: opts.by });
+        else await withTemporal(opts, (client) => client.decide(runId, { nodeId, approved, reason: opts.reason, by: opts.by }));
+        process.stdout.write(`${approved ? 'approved' : 'rejected'} node ${nodeId} of run ${runId}\n`);
+        return EXIT.ok;
+      }),
+    ),
+  );
+}
+
+export async function withTemporal<T>(flags: TemporalFlags, fn: (client: TemporalClient) => Promise<T>): Promise<T> {
+  const client = await TemporalClient.connect(settingsFrom(flags));
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+

@@ -132,8 +132,14 @@ export class TemporalClient {
         continue;
       }
       if (page.execution !== execution) {
+        // A continue-as-new: the new execution carries each finished node's final event. Those finished after our
+        // last look at the old execution are news to us; the rest we have seen.
         execution = page.execution;
-        since = Math.max(since, page.fresh);
+        const carried = (await handle.query<EventsPage, [number]>('events', 0)).events.slice(0, page.fresh);
+        for (const event of carried) {
+          if ('nodeId' in event && !['succeeded', 'cached', 'failed', 'skipped', 'cancelled'].includes(state?.nodes[event.nodeId]?.status ?? '')) emit(event);
+        }
+        since = page.fresh;
         continue;
       }
       for (const event of page.events) {
@@ -141,7 +147,8 @@ export class TemporalClient {
         emit(event);
       }
       since = page.next;
-      if (state?.status !== 'running' && state !== undefined) return state;
+      // The workflow's own state is the record; ours was folded from what we saw.
+      if (state?.status !== 'running' && state !== undefined) return (await this.state(runId).catch(() => undefined)) ?? state;
       if (Date.now() - lastProgressPoll > PROGRESS_POLL_MS) {
         lastProgressPoll = Date.now();
         await this.#progress(handle, runId, seen, emit).catch(() => {});

@@ -13,24 +13,8 @@ import { createLoom } from '../engine/loom.js';
 import { validateWorkflow } from '../engine/workflow/validate.js';
 import type { NodeDoc, WorkflowDoc } from '../engine/workflow/schema.js';
 import { builtinPlugins } from '../plugins/builtin.js';
-import { definePlugin, Type } from '../engine/sdk.js';
-import { asAnyPlugin } from '../engine/plugin/define.js';
+import { benchNoop } from './bench-plugins.js';
 
-/**
- * A no-op that passes its input through, with a per-node config so that every node has its own cache key
- * (the built-in noop would make every node after the first a cache hit, which measures the cache, not the engine).
- */
-const benchNoop = asAnyPlugin(
-  definePlugin({
-    name: 'bench-noop', version: '1.0.0', title: 'Bench no-op', description: 'Passes its input through.', category: 'utility',
-    inputs: { in: { type: 'any', optional: true } },
-    outputs: { out: { type: 'any' } },
-    config: Type.Object({ i: Type.Integer() }),
-    async run(ctx) {
-      return { out: ctx.inputs.in ?? (await ctx.artifacts.putJson('json', null)) };
-    },
-  }),
-);
 const plugins = [...builtinPlugins, benchNoop];
 
 type Shape = 'chain' | 'fan-out' | 'layered';
@@ -176,7 +160,7 @@ function timeValidation(doc: WorkflowDoc): { validateMs: number; parseMs: number
 
 const fmt = (n: number, digits = 3) => n.toFixed(digits);
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   console.log(`Loom engine benchmark · node ${process.version} · concurrency ${CONCURRENCY} · journal on disk (${tmpdir()})`);
   console.log('loom ms/node: the median of 5 runs (1,000 nodes) or 3 runs (10,000 nodes), after a warm-up run');
   console.log('median/p99: gaps between consecutive node completions (ms); peer: a bare in-memory scheduler (no durability);');
@@ -202,4 +186,4 @@ async function main(): Promise<void> {
   console.log('\ntargets: 10,000 nodes validated in under 200 ms; under 1 ms engine overhead per node (journal included)');
 }
 
-await main();
+if (process.argv[1]?.endsWith('engine.bench.js')) await main();

@@ -111,6 +111,8 @@ export function lineView(stream: NodeJS.WritableStream): RunView {
           return write(`${time} ${event.nodeId} failed: ${event.error.message}`);
         case 'node.skipped':
           return write(`${time} ${event.nodeId} skipped: ${event.reason}`);
+        case 'node.waiting':
+          return write(`${time} ${event.nodeId} waiting: ${event.reason} (loom approve ${event.runId} ${event.nodeId} [--reject --reason ...])`);
         case 'node.cancelled':
           return write(`${time} ${event.nodeId} cancelled`);
         case 'node.log':

@@ -10,7 +10,8 @@ import type { CompiledNode, CompiledWorkflow } from '../workflow/compiled.js';
 export const WORKFLOW_TYPE = 'loomRun';
 export const NODE_ACTIVITY = 'loomNode';
 export const DEFAULT_TASK_QUEUE = 'loom';
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
+/** Also how fast a cancel reaches a running node: heartbeats go out every 0.8 × this at most. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 export interface LoomRunInput {
   readonly workflow: CompiledWorkflow;

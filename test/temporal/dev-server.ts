@@ -7,8 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
-// @ts-expect-error: a plain ES module without types, shared with `npm test`
-import { ensureTemporal } from '../../scripts/ensure-temporal.mjs';
+import { ensureTemporal } from '../../scripts/ensure-temporal.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -49,7 +48,7 @@ async function waitUntilReady(address: string, child: ChildProcess, log: () => s
 }
 
 export async function startDevServer(dir: string): Promise<DevServer> {
-  const binary: string = ensureTemporal({ quiet: true });
+  const binary = ensureTemporal({ quiet: true });
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const dbFile = join(dir, `temporal-${port}.db`);

@@ -36,3 +36,27 @@ export function spawnLoom(args: string[], env: Record<string, string> = {}, cwd?
 export function loom(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
   return spawnLoom(args, env, cwd).result;
 }
+
+/** Polls until `condition` holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The run id from `loom run`'s first line. */
+export function startedRunId(stdout: string): string | undefined {
+  return /^run (\S+) started/m.exec(stdout)?.[1];
+}
+
+/** Starts `loom run ...` in the background and waits until it has printed its run id. */
+export async function backgroundRun(args: string[], env: Record<string, string>) {
+  const child = spawnLoom(['run', ...args], env);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  await waitFor(() => startedRunId(out) !== undefined, 'the run to start');
+  return { child, runId: startedRunId(out)!, output: () => out };
+}

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rm } from 'node:fs/promises';
-import { loom, spawnLoom } from './cli-helpers.js';
+import { backgroundRun, loom, spawnLoom, waitFor } from './cli-helpers.js';
 import { tempDir } from './fixtures/loom.js';
 
 let dir: string;
@@ -151,29 +151,19 @@ describe('Ctrl-C', () => {
 });
 
 describe('approve and cancel from another process (embedded engine)', () => {
-  async function background(path: string) {
-    const child = spawnLoom(['run', path], env);
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    for (let i = 0; i < 400 && !/^run (\S+) started/m.test(out); i++) await new Promise((r) => setTimeout(r, 25));
-    return { child, runId: /^run (\S+) started/m.exec(out)![1]!, output: () => out };
-  }
-  async function until(check: () => boolean) {
-    for (let i = 0; i < 800 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  }
   const gated = { version: 1, name: 'gated', nodes: [{ id: 'model', plugin: 'constant', config: { auc: 0.9 } }, { id: 'gate', plugin: 'approve', inputs: { in: 'model.out' }, config: { message: 'ship it?' } }, { id: 'ship', plugin: 'noop', inputs: { in: 'gate.out' } }] };
 
   test('loom approve releases the gate; --reject fails it with the reason', async () => {
     const path = await file('gated.json', gated);
-    const yes = await background(path);
-    await until(() => yes.output().includes('gate waiting: ship it?'));
+    const yes = await backgroundRun([path], env);
+    await waitFor(() => yes.output().includes('gate waiting: ship it?'), 'the gate');
     expect(await loom(['approve', yes.runId, 'gate', '--reason', 'ok', '--by', 'alice'], env)).toMatchObject({ code: 0, stdout: `approved node gate of run ${yes.runId}\n` });
     const approved = await yes.child.result;
     expect(approved.code).toBe(0);
     expect(approved.stdout).toMatch(/gate \[info\] approved by alice: ok/);
 
-    const no = await background(path);
-    await until(() => no.output().includes('gate waiting'));
+    const no = await backgroundRun([path], env);
+    await waitFor(() => no.output().includes('gate waiting'), 'the gate');
     await loom(['approve', no.runId, 'gate', '--reject', '--reason', 'too risky', '--by', 'bob'], env);
     const rejected = await no.child.result;
     expect(rejected.code).toBe(1);
@@ -182,8 +172,8 @@ describe('approve and cancel from another process (embedded engine)', () => {
 
   test('approving a node that is not a gate is a clear error', async () => {
     const path = await file('gated.json', gated);
-    const run = await background(path);
-    await until(() => run.output().includes('gate waiting'));
+    const run = await backgroundRun([path], env);
+    await waitFor(() => run.output().includes('gate waiting'), 'the gate');
     const wrong = await loom(['approve', run.runId, 'ship'], env);
     expect(wrong).toMatchObject({ code: 2, stderr: `loom: run "${run.runId}" has no approval node "ship"\n` });
     await loom(['cancel', run.runId], env);
@@ -192,8 +182,8 @@ describe('approve and cancel from another process (embedded engine)', () => {
 
   test('loom cancel from another process cancels the run', async () => {
     const path = await file('nap.json', { version: 1, name: 'nap', nodes: [{ id: 'nap', plugin: 'sleep', config: { ms: 60_000 } }] });
-    const run = await background(path);
-    await until(() => run.output().includes('nap started'));
+    const run = await backgroundRun([path], env);
+    await waitFor(() => run.output().includes('nap started'), 'the node to start');
     expect((await loom(['cancel', run.runId, '--reason', 'lunch'], env)).code).toBe(0);
     const result = await run.child.result;
     expect(result.code).toBe(130);

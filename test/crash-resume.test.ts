@@ -9,7 +9,7 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { SqliteJournal } from '../engine/store/sqlite-journal.js';
 import type { RunEvent } from '../engine/run/events.js';
-import { COUNTING_PLUGINS, loom, spawnLoom } from './cli-helpers.js';
+import { COUNTING_PLUGINS, loom, spawnLoom, startedRunId, waitFor } from './cli-helpers.js';
 import { tempDir } from './fixtures/loom.js';
 
 //   a ──► b ──────► d ──► e
@@ -59,24 +59,12 @@ function journalEvents(home: string, runId: string): RunEvent[] {
   }
 }
 
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (condition()) return;
-    await wait(25);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 async function uninterruptedOutputs(slowMs = 1500): Promise<Record<string, string>> {
   const clean = await setUp(`clean-${slowMs}`, slowMs);
   const result = await loom(['run', clean.file, '--json'], clean.env);
   expect(result.code).toBe(0);
   const summary = JSON.parse(result.stdout) as { nodes: Record<string, { outputs: { out: { sha256: string } } }> };
   return Object.fromEntries(Object.entries(summary.nodes).map(([id, n]) => [id, n.outputs.out.sha256]));
-}
-
-function startedRunId(stdout: string): string | undefined {
-  return /^run (\S+) started/m.exec(stdout)?.[1];
 }
 
 describe('crash and resume', () => {

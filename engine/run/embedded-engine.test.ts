@@ -1,5 +1,5 @@
 import { describe, expect } from 'vitest';
-import { definePlugin, PluginError, Type } from '../sdk.js';
+import { definePlugin, Type } from '../sdk.js';
 import { asAnyPlugin } from '../plugin/define.js';
 import { workflow } from '../../test/builder.js';
 import { loomTest, runDoc, startDoc } from '../../test/fixtures/loom.js';

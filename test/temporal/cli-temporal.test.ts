@@ -5,7 +5,7 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { TemporalClient } from '../../engine/temporal/client.js';
 import { temporalSettings } from '../../engine/temporal/connection.js';
-import { loom, spawnLoom } from '../cli-helpers.js';
+import { backgroundRun, loom, spawnLoom, waitFor } from '../cli-helpers.js';
 import { tempDir } from '../fixtures/loom.js';
 import { uniqueQueue } from './fixture.js';
 
@@ -22,8 +22,7 @@ beforeAll(async () => {
   worker = spawnLoom(['worker', ...flags], env);
   let out = '';
   worker.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  for (let i = 0; i < 1200 && !out.includes('worker polling'); i++) await wait(50);
-  expect(out).toContain('worker polling');
+  await waitFor(() => out.includes('worker polling'), 'the worker to start');
 });
 
 afterAll(async () => {
@@ -36,21 +35,6 @@ async function file(name: string, doc: object): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, JSON.stringify(doc));
   return path;
-}
-
-/** Starts `loom run` in the background and resolves its run id once it is printed. */
-async function background(path: string) {
-  const child = spawnLoom(['run', path, '--engine', 'temporal', ...flags], env);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  for (let i = 0; i < 1200 && !/^run (\S+) started/m.test(out); i++) await wait(50);
-  const runId = /^run (\S+) started/m.exec(out)![1]!;
-  return { child, runId, output: () => out };
-}
-
-async function until(check: () => boolean, what: string) {
-  for (let i = 0; i < 1200 && !check(); i++) await wait(50);
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
 }
 
 const gated = { version: 1, name: 'gated', nodes: [{ id: 'model', plugin: 'constant', config: { auc: 0.91 } }, { id: 'gate', plugin: 'approve', inputs: { in: 'model.out' }, config: { message: 'publish?' } }, { id: 'publish', plugin: 'noop', inputs: { in: 'gate.out' } }] };
@@ -75,13 +59,13 @@ describe('loom run --engine temporal', () => {
 
   test('loom approve lets the gate pass; --reject fails it with the reason', async () => {
     const path = await file('gated.json', gated);
-    const yes = await background(path);
-    await until(() => yes.output().includes('gate waiting: publish?'), 'the gate to wait');
+    const yes = await backgroundRun([path, '--engine', 'temporal', ...flags], env);
+    await waitFor(() => yes.output().includes('gate waiting: publish?'), 'the gate to wait');
     expect((await loom(['approve', yes.runId, 'gate', '--reason', 'fine', '--by', 'alice', ...flags], env)).code).toBe(0);
     expect((await yes.child.result).code).toBe(0);
 
-    const no = await background(path);
-    await until(() => no.output().includes('gate waiting'), 'the gate to wait');
+    const no = await backgroundRun([path, '--engine', 'temporal', ...flags], env);
+    await waitFor(() => no.output().includes('gate waiting'), 'the gate to wait');
     expect((await loom(['approve', no.runId, 'gate', '--reject', '--reason', 'AUC regressed', '--by', 'bob', ...flags], env)).code).toBe(0);
     const rejected = await no.child.result;
     expect(rejected.code).toBe(1);
@@ -90,8 +74,8 @@ describe('loom run --engine temporal', () => {
 
   test('loom cancel cancels a running workflow', async () => {
     const path = await file('long.json', { version: 1, name: 'long', nodes: [{ id: 'nap', plugin: 'sleep', config: { ms: 120_000 } }] });
-    const run = await background(path);
-    await until(() => run.output().includes('nap started'), 'the node to start');
+    const run = await backgroundRun([path, '--engine', 'temporal', ...flags], env);
+    await waitFor(() => run.output().includes('nap started'), 'the node to start');
     expect((await loom(['cancel', run.runId, '--reason', 'enough', ...flags], env)).code).toBe(0);
     const result = await run.child.result;
     expect(result.code).toBe(130);

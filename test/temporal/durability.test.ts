@@ -13,7 +13,7 @@ import { TemporalClient } from '../../engine/temporal/client.js';
 import { temporalSettings } from '../../engine/temporal/connection.js';
 import { createWorker } from '../../engine/temporal/worker.js';
 import { builtinPlugins } from '../../plugins/builtin.js';
-import { COUNTING_PLUGINS, spawnLoom } from '../cli-helpers.js';
+import { COUNTING_PLUGINS, spawnLoom, waitFor } from '../cli-helpers.js';
 import { count } from '../fixtures/counting-plugins.mjs';
 import { tempDir } from '../fixtures/loom.js';
 import { startDevServer } from './dev-server.js';
@@ -33,15 +33,6 @@ function diamond(dir: string, slowMs: number) {
 function executions(counters: string, node: string): number {
   const file = join(counters, `${node}.count`);
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').length : 0;
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await wait(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 let root: string;

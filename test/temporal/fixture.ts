@@ -3,7 +3,7 @@
  * server, and an in-process worker on a task queue of the test's own, all stopped after the test.
  */
 import { randomBytes } from 'node:crypto';
-import { inject, test as base } from 'vitest';
+import { inject } from 'vitest';
 import type { Loom } from '../../engine/loom.js';
 import { TemporalClient } from '../../engine/temporal/client.js';
 import { temporalSettings, type TemporalSettings } from '../../engine/temporal/connection.js';

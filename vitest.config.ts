@@ -1,14 +1,28 @@
 import { defineConfig } from 'vitest/config';
 
+const shared = {
+  testTimeout: 30_000,
+  hookTimeout: 120_000,
+  pool: 'forks' as const,
+};
+
 export default defineConfig({
   test: {
-    include: ['engine/**/*.test.ts', 'plugins/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['dist/**', 'node_modules/**'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    globalSetup: ['test/temporal/global-setup.ts'],
     // The JSON report is what .ci/run counts for its closing `tests: N passed, M failed` line.
     reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'unit',
+          include: ['engine/**/*.test.ts', 'plugins/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['dist/**', 'node_modules/**', 'test/temporal/**'],
+        },
+      },
+      {
+        // Suites against a real Temporal dev server, started once for them (only when one of them runs).
+        test: { ...shared, name: 'temporal', include: ['test/temporal/**/*.test.ts'], globalSetup: ['test/temporal/global-setup.ts'] },
+      },
+    ],
   },
 });

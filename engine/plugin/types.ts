@@ -60,6 +60,8 @@ export interface ArtifactStore {
   readBytes(ref: ArtifactRef): Promise<Uint8Array>;
   /** A local path to read the artifact from; never write to it. */
   path(ref: ArtifactRef): string;
+  /** The local directory all artifact files live under (for tools that must be told what they may read). */
+  readonly root: string;
   has(ref: ArtifactRef): Promise<boolean>;
 }
 

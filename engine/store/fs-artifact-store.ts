@@ -29,6 +29,10 @@ export class FsArtifactStore implements ArtifactStore {
   readonly #root: string;
   readonly #tmp: string;
 
+  get root(): string {
+    return this.#root;
+  }
+
   constructor(home: string) {
     this.#root = join(home, 'artifacts');
     this.#tmp = join(home, 'tmp');

@@ -18,7 +18,7 @@ export async function bareChain(workflow: CompiledWorkflow, runId: string): Prom
   let previous: NodeActivityResult | undefined;
   for (const node of workflow.nodes) {
     const inputs = previous ? { in: previous.outputs.out } : {};
-    previous = await loomNode({ runId, workflow: workflow.name, node, inputs, cacheKey: `${runId}-${node.id}`.padEnd(64, '0').slice(0, 64) });
+    previous = await loomNode({ runId, workflow: workflow.name, workflowDir: workflow.baseDir, node, inputs, cacheKey: `${runId}-${node.id}`.padEnd(64, '0').slice(0, 64) });
   }
   return workflow.nodes.length;
 }

@@ -1,5 +1,6 @@
 /** What the CLI's commands share: exit codes, option parsers, opening Loom, reading and checking a workflow file. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { dirname, resolve } from 'node:path';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { formatProblem, type Problem } from '../errors.js';
 import { createLoom, defaultHome, type Loom } from '../loom.js';
@@ -46,7 +47,7 @@ export function printProblems(file: string, problems: readonly Problem[]): void 
 export async function checkedWorkflow(loom: Loom, file: string, params: Record<string, string>, forRun: boolean) {
   const read = await readWorkflowFile(file);
   if ('problems' in read) return printProblems(file, read.problems);
-  const result = validateWorkflow(read.text, loom.registry, { params, paramsAsText: true, requireParams: forRun });
+  const result = validateWorkflow(read.text, loom.registry, { params, paramsAsText: true, requireParams: forRun, baseDir: dirname(resolve(file)) });
   if (!result.ok) return printProblems(file, result.problems);
   return result;
 }

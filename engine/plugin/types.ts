@@ -82,6 +82,17 @@ export interface RunContext<C, I extends PortSpecs> {
   readonly workflow: string;
   /** 1 on the first attempt. */
   readonly attempt: number;
+  /** The directory of the workflow file: where relative paths in config point. */
+  readonly workflowDir: string;
+  /** Directories the node may read input files from: the workflow's folder and those in LOOM_DATA_ROOTS. */
+  readonly dataRoots: readonly string[];
+  /** A small JSON value kept for this node of this workflow across runs (e.g. what collect already read). */
+  readonly state: NodeStateStore;
+}
+
+export interface NodeStateStore {
+  get<T extends JsonValue = JsonValue>(): Promise<T | undefined>;
+  set(value: JsonValue): Promise<void>;
 }
 
 export type ConfigOf<S> = S extends TSchema ? Static<S> : Record<string, never>;
@@ -102,6 +113,11 @@ export interface PluginDefinition<
   readonly outputs: O;
   /** JSON Schema of the config (TypeBox builds one with its TypeScript type); drives validation, forms and docs. */
   readonly config?: S;
+  /**
+   * The plugin reads the world outside its inputs (files, URLs, databases), so its results are never taken from
+   * the cache: it runs every time, and what comes after it is cached by the content it produced.
+   */
+  readonly volatile?: boolean;
   run(ctx: RunContext<ConfigOf<S>, I>): Promise<PluginOutputs<O>>;
 }
 

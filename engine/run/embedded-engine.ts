@@ -13,6 +13,7 @@ import type { ArtifactStore } from '../plugin/types.js';
 import type { CompiledWorkflow } from '../workflow/compiled.js';
 import type { RunEvent, RunEventInput } from './events.js';
 import { executeNode } from './execute-node.js';
+import { dataRootsFromEnv } from '../store/fs-node-state.js';
 import { Planner, type PlanAction } from './plan.js';
 import type { CacheIndex, ControlMessage, Journal } from './ports.js';
 import { retryDelayMs } from './retry.js';
@@ -267,8 +268,9 @@ export class EmbeddedEngine {
             signal,
             onProgress: (fraction, message) => this.#emit(run, { type: 'node.progress', nodeId: node.id, fraction, ...(message === undefined ? {} : { message }) }),
             onLog: (level, message) => this.#emit(run, { type: 'node.log', nodeId: node.id, level, message }),
+            workflowDir: run.workflow.baseDir,
           },
-          { registry: this.services.registry, artifacts, scratchRoot: join(this.services.home, 'scratch') },
+          { registry: this.services.registry, artifacts, home: this.services.home, dataRoots: dataRootsFromEnv() },
         );
         if (node.cache) await cache.put(cacheKey, { outputs, runId: run.runId, nodeId: node.id, at: new Date().toISOString() });
         return this.#emit(run, { type: 'node.succeeded', nodeId: node.id, attempt, durationMs: Date.now() - started, outputs });

@@ -13,6 +13,7 @@ import type { AnyPlugin, ArtifactRef, ArtifactStore, Logger, RunContext } from '
 import type { CompiledNode } from '../workflow/compiled.js';
 import type { NodeInputs } from './cache-key.js';
 import type { LogLevel, NodeOutputs } from './events.js';
+import { fsNodeState } from '../store/fs-node-state.js';
 
 export interface NodeAttempt {
   readonly runId: string;
@@ -24,13 +25,17 @@ export interface NodeAttempt {
   readonly signal: AbortSignal;
   readonly onProgress: (fraction: number, message: string | undefined) => void;
   readonly onLog: (level: LogLevel, message: string) => void;
+  /** The folder of the workflow file. */
+  readonly workflowDir: string;
 }
 
 export interface ExecutorServices {
   readonly registry: PluginRegistry;
   readonly artifacts: ArtifactStore;
-  /** Scratch dirs are made under it, one per attempt. */
-  readonly scratchRoot: string;
+  /** The data home: scratch dirs (one per attempt) and node state live under it. */
+  readonly home: string;
+  /** Directories besides the workflow's folder that nodes may read input files from. */
+  readonly dataRoots: readonly string[];
 }
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -100,7 +105,7 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
   const onRunAbort = () => controller.abort(new CancelledError(`node "${node.id}" was cancelled`));
   if (attempt.signal.aborted) onRunAbort();
   attempt.signal.addEventListener('abort', onRunAbort, { once: true });
-  const scratchDir = join(services.scratchRoot, attempt.runId, `${node.id}-${attempt.attempt}`);
+  const scratchDir = join(services.home, 'scratch', attempt.runId, `${node.id}-${attempt.attempt}`);
   let scratchMade = false;
   let lastProgress = 0;
   const log = (level: LogLevel) => (message: string) => attempt.onLog(level, String(message).slice(0, MAX_LOG_MESSAGE));
@@ -127,6 +132,9 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
     nodeId: node.id,
     workflow: attempt.workflow,
     attempt: attempt.attempt,
+    workflowDir: attempt.workflowDir,
+    dataRoots: [attempt.workflowDir, ...services.dataRoots],
+    state: fsNodeState(services.home, attempt.workflow, node.id),
   };
   const aborted = abortion(controller.signal);
   try {

@@ -15,7 +15,7 @@ function node(id: string, ...deps: string[]): CompiledNode {
 }
 
 function flow(...nodes: CompiledNode[]): CompiledWorkflow {
-  return { name: 'plan', params: {}, nodes };
+  return { name: 'plan', baseDir: '/', params: {}, nodes };
 }
 
 function event(input: RunEventInput): RunEvent {

@@ -85,7 +85,7 @@ describe('FsCacheIndex', () => {
 });
 
 describe('SqliteJournal', () => {
-  const workflow = { name: 'w', params: {}, nodes: [] };
+  const workflow = { name: 'w', baseDir: '/', params: {}, nodes: [] };
   const ev = (runId: string, type: 'run.started' | 'run.finished'): RunEvent =>
     type === 'run.started'
       ? { type, runId, at: '2026-01-01T00:00:00.000Z', workflow: 'w', engine: 'embedded', nodes: 0 }

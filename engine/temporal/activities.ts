@@ -8,7 +8,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { toErrorInfo } from '../errors.js';
 import { executeNode } from '../run/execute-node.js';
 import type { EngineServices } from '../run/embedded-engine.js';
-import { join } from 'node:path';
+import { dataRootsFromEnv } from '../store/fs-node-state.js';
 import { NODE_ACTIVITY, type NodeActivityInput, type NodeActivityResult, type NodeFailureDetails, type NodeProgress } from './contract.js';
 
 export type ActivityServices = Pick<EngineServices, 'registry' | 'artifacts' | 'cache' | 'home'>;
@@ -47,8 +47,9 @@ export function createActivities(services: ActivityServices) {
             beat();
           },
           onLog: (level, message) => context.log[level](`${input.runId} ${node.id}: ${message}`),
+          workflowDir: input.workflowDir,
         },
-        { registry, artifacts, scratchRoot: join(home, 'scratch') },
+        { registry, artifacts, home, dataRoots: dataRootsFromEnv() },
       );
       if (node.cache) await cache.put(cacheKey, { outputs, runId: input.runId, nodeId: node.id, at: new Date().toISOString() });
       return { cached: false, outputs, attempt, durationMs: Date.now() - started };

@@ -28,6 +28,7 @@ export interface LoomRunInput {
 export interface NodeActivityInput {
   readonly runId: string;
   readonly workflow: string;
+  readonly workflowDir: string;
   readonly node: CompiledNode;
   readonly inputs: NodeInputs;
   readonly cacheKey: string;

@@ -39,6 +39,8 @@ export interface CompiledNode {
 
 export interface CompiledWorkflow {
   readonly name: string;
+  /** The folder of the workflow file; workers on other machines must see it at the same path. */
+  readonly baseDir: string;
   readonly params: Record<string, JsonValue>;
   /** In document order. */
   readonly nodes: readonly CompiledNode[];

@@ -22,6 +22,8 @@ export interface ValidateOptions {
   /** A run needs every param to have a value; `loom validate` does not. */
   readonly requireParams?: boolean;
   readonly limits?: Limits;
+  /** The folder of the workflow file, where relative paths in configs point (default: the current directory). */
+  readonly baseDir?: string;
 }
 
 export type ValidationResult =
@@ -150,7 +152,7 @@ function compileNode(info: NodeInfo, config: JsonObject): CompiledNode {
     dependsOn: dependencies(doc),
     retry: { ...DEFAULT_RETRY, ...doc.retry },
     timeoutMs: doc.timeoutMs,
-    cache: doc.cache !== false,
+    cache: doc.cache !== false && plugin!.volatile !== true,
   };
 }
 
@@ -225,6 +227,7 @@ export function validateWorkflow(input: string | unknown, registry: PluginRegist
   const workflowDoc = doc as WorkflowDoc;
   const compiled: CompiledWorkflow = {
     name: workflowDoc.name,
+    baseDir: options.baseDir ?? process.cwd(),
     params: resolved.params.values as Record<string, JsonValue>,
     nodes: infos.map((info) => compileNode(info, configs.get(info.doc.id)!)),
   };

@@ -190,3 +190,13 @@ describe('approve and cancel from another process (embedded engine)', () => {
     expect(result.stdout).toMatch(/cancelling: lunch/);
   });
 });
+
+describe('loom preview', () => {
+  test("shows a JSON output; names what is wrong with a bad node or port", async () => {
+    const path = await file('hello.json', hello);
+    const run = JSON.parse((await loom(['run', path, '--json', '--param', 'ms=5'], env)).stdout) as { runId: string };
+    expect(await loom(['preview', run.runId, 'greet'], env)).toMatchObject({ code: 0, stdout: '{\n  "text": "hi"\n}\n' });
+    expect(await loom(['preview', run.runId, 'gret'], env)).toMatchObject({ code: 2, stderr: `loom: run "${run.runId}" has no node "gret"; did you mean "greet"?\n` });
+    expect(await loom(['preview', run.runId, 'greet', '--port', 'data'], env)).toMatchObject({ code: 2, stderr: 'loom: node "greet" has no output "data"; its outputs are "out"\n' });
+  });
+});

@@ -4,7 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { LoomError } from '../errors.js';
 import { EXIT, UsageError, withLoom } from './common.js';
 import { listPlugins } from './listings.js';
-import { registerRunCommands } from './run-commands.js';
+import { registerPreviewCommand, registerRunCommands } from './run-commands.js';
 import { registerTemporalCommands } from './temporal-commands.js';
 
 function program(setExit: (code: number) => void): Command {
@@ -19,6 +19,7 @@ function program(setExit: (code: number) => void): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerRunCommands(cli, act);
   registerTemporalCommands(cli, act);
+  registerPreviewCommand(cli, act);
   cli
     .command('plugins')
     .description('list the installed plugins')

@@ -2,7 +2,10 @@
 import { Option, type Command } from 'commander';
 import { userInfo } from 'node:os';
 import type { Loom } from '../loom.js';
-import type { RunState } from '../run/state.js';
+import { emptyRunState, foldEvents, type RunState } from '../run/state.js';
+import { formatPreview, previewArtifact } from '../data/preview.js';
+import { LoomError } from '../errors.js';
+import { didYouMean, quoteList } from '../suggest.js';
 import { TemporalClient } from '../temporal/client.js';
 import type { CompiledWorkflow } from '../workflow/compiled.js';
 import { checkedWorkflow, collectParam, EXIT, onInterrupt, positiveInt, settingsFrom, viewFor, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
@@ -149,3 +152,38 @@ export async function withTemporal<T>(flags: TemporalFlags, fn: (client: Tempora
   }
 }
 
+
+/** The outputs of a node of a run on either engine: the journal's for embedded runs, else Temporal's. */
+async function nodeOutputs(loom: Loom, runId: string, nodeId: string, flags: TemporalFlags) {
+  const record = loom.journal.run(runId);
+  const state = record
+    ? foldEvents(emptyRunState(runId, record.workflow.name, record.workflow.nodes.map((n) => n.id)), loom.journal.events(runId))
+    : await withTemporal(flags, (client) => client.state(runId));
+  const node = state.nodes[nodeId];
+  if (!node) throw new LoomError('USAGE', `run "${runId}" has no node "${nodeId}"${didYouMean(nodeId, Object.keys(state.nodes))}`);
+  if (!node.outputs || Object.keys(node.outputs).length === 0) throw new LoomError('USAGE', `node "${nodeId}" of run "${runId}" has no outputs (it is ${node.status})`);
+  return node.outputs;
+}
+
+export function registerPreviewCommand(cli: Command, act: Act): void {
+  withTemporalFlags(
+    cli
+      .command('preview <runId> <nodeId>')
+      .description("show a node's output: a dataset's schema and first rows, or a JSON artifact")
+      .option('--port <port>', 'which output (default: the first)')
+      .option('--rows <n>', 'how many rows', positiveInt, 20)
+      .option('--json', 'print JSON'),
+  ).action(
+    act(async (runId: string, nodeId: string, opts: TemporalFlags & { port?: string; rows: number; json?: boolean }) =>
+      withLoom(cli, async (loom) => {
+        const outputs = await nodeOutputs(loom, runId, nodeId, opts);
+        const port = opts.port ?? Object.keys(outputs)[0]!;
+        const ref = outputs[port];
+        if (!ref) throw new LoomError('USAGE', `node "${nodeId}" has no output "${port}"; its outputs are ${quoteList(Object.keys(outputs))}`);
+        const preview = await previewArtifact(loom.artifacts, ref, opts.rows);
+        process.stdout.write(opts.json ? `${JSON.stringify(preview, null, 2)}\n` : formatPreview(preview));
+        return EXIT.ok;
+      }),
+    ),
+  );
+}

@@ -8,7 +8,8 @@ import { didYouMean } from './suggest.js';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export function createAjv(options: Options = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, ...options });
+  // discriminator: a oneOf tagged by a const property is checked against its one branch (with defaults filled in).
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, discriminator: true, ...options });
   addFormats(ajv);
   return ajv;
 }
@@ -78,23 +79,71 @@ function sentence(error: ErrorObject): { at: string; message: string } {
   }
 }
 
+type Branch = { properties?: Record<string, { const?: unknown }> };
+
+/** The property every branch fixes with a const (`kind`, `op`...), if the alternatives are tagged. */
+function tagOf(branches: Branch[]): string | undefined {
+  const first = branches[0]?.properties ?? {};
+  return Object.keys(first).find((p) => branches.every((b) => b.properties?.[p] && 'const' in b.properties[p]!));
+}
+
 /**
- * Turns ajv's errors into problems located under `base`. Errors inside the branches of an anyOf/oneOf are
- * folded into the one sentence about the whole alternative, which is what a reader can act on.
+ * For an anyOf/oneOf over tagged objects, the branch the data's tag picks: its errors are the ones to report.
+ * Returns the schema path prefix of that branch, or a problem when the tag matches no branch.
+ */
+function taggedBranch(error: ErrorObject): { prefix: string } | { problem: { at: string; message: string } } | undefined {
+  const parent = error.parentSchema as { anyOf?: Branch[]; oneOf?: Branch[] } | undefined;
+  const branches = parent?.anyOf ?? parent?.oneOf ?? [];
+  const tag = tagOf(branches);
+  const data = error.data as Record<string, unknown> | undefined;
+  if (!tag || typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const tags = branches.map((b) => b.properties![tag]!.const);
+  const index = tags.findIndex((t) => t === data[tag]);
+  if (index >= 0) return { prefix: `${error.schemaPath}/${index}/` };
+  const allowed = tags.map((t) => JSON.stringify(t)).join(', ');
+  return { problem: { at: `${error.instancePath}/${tag}`, message: `must be one of ${allowed}, not ${data[tag] === undefined ? 'missing' : describeValue(data[tag])}` } };
+}
+
+/**
+ * Turns ajv's errors into problems located under `base`. Errors inside the branches of an anyOf/oneOf are folded
+ * into one sentence about the whole alternative, which is what a reader can act on, except for tagged
+ * alternatives (`{ "op": "dedupe", ... }`), where the branch the tag names speaks for itself.
  */
 export function ajvProblems(errors: readonly ErrorObject[] | null | undefined, base = ''): Problem[] {
   if (!errors) return [];
-  const alternatives = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath);
+  const alternatives = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const chosen = new Map(alternatives.map((e) => [e, taggedBranch(e)]));
   const seen = new Set<string>();
   const problems: Problem[] = [];
-  for (const error of errors) {
-    const insideAlternative = alternatives.some((p) => error.schemaPath !== p && error.schemaPath.startsWith(`${p}/`));
-    if (insideAlternative) continue;
-    const { at, message } = sentence(error);
+  const push = (at: string, message: string) => {
     const key = `${at}\u0000${message}`;
-    if (seen.has(key)) continue;
+    if (seen.has(key)) return;
     seen.add(key);
     problems.push({ pointer: base + at, message });
+  };
+  for (const error of errors) {
+    // `if` only says that a then/else failed; the failure itself is reported on its own.
+    if (error.keyword === 'if') continue;
+    const hidden = alternatives.some((alt) => {
+      if (error === alt || !error.schemaPath.startsWith(`${alt.schemaPath}/`)) return false;
+      const branch = chosen.get(alt);
+      return !(branch && 'prefix' in branch && error.schemaPath.startsWith(branch.prefix));
+    });
+    if (hidden) continue;
+    const branch = chosen.get(error);
+    if (branch && 'prefix' in branch) continue;
+    if (branch && 'problem' in branch) {
+      push(branch.problem.at, branch.problem.message);
+      continue;
+    }
+    if (error.keyword === 'discriminator') {
+      const { tag = '', tagValue } = error.params as { tag?: string; tagValue?: unknown };
+      const branches = ((error.parentSchema as { oneOf?: Branch[] } | undefined)?.oneOf ?? []).map((b) => JSON.stringify(b.properties?.[tag]?.const));
+      push(`${error.instancePath}/${tag}`, `must be one of ${branches.join(', ')}, not ${tagValue === undefined ? 'missing' : describeValue(tagValue)}`);
+      continue;
+    }
+    const { at, message } = sentence(error);
+    push(at, message);
   }
   return problems;
 }

@@ -1,10 +1,26 @@
 /** The plugins that ship inside Loom itself. */
 import { asAnyPlugin } from '../engine/plugin/define.js';
 import type { AnyPlugin } from '../engine/plugin/types.js';
+import annotate from './annotate/annotate.plugin.js';
 import approve from './approve/approve.plugin.js';
+import clean from './clean/clean.plugin.js';
+import collect from './collect/collect.plugin.js';
 import constant from './constant/constant.plugin.js';
 import fail from './fail/fail.plugin.js';
+import featurize from './featurize/featurize.plugin.js';
+import integrate from './integrate/integrate.plugin.js';
 import noop from './noop/noop.plugin.js';
 import sleep from './sleep/sleep.plugin.js';
 
-export const builtinPlugins: readonly AnyPlugin[] = [asAnyPlugin(approve), asAnyPlugin(constant), asAnyPlugin(noop), asAnyPlugin(sleep), asAnyPlugin(fail)];
+export const builtinPlugins: readonly AnyPlugin[] = [
+  asAnyPlugin(collect),
+  asAnyPlugin(clean),
+  asAnyPlugin(annotate),
+  asAnyPlugin(integrate),
+  asAnyPlugin(featurize),
+  asAnyPlugin(approve),
+  asAnyPlugin(constant),
+  asAnyPlugin(noop),
+  asAnyPlugin(sleep),
+  asAnyPlugin(fail),
+];

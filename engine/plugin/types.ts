@@ -114,10 +114,11 @@ export interface PluginDefinition<
   /** JSON Schema of the config (TypeBox builds one with its TypeScript type); drives validation, forms and docs. */
   readonly config?: S;
   /**
-   * The plugin reads the world outside its inputs (files, URLs, databases), so its results are never taken from
-   * the cache: it runs every time, and what comes after it is cached by the content it produced.
+   * The plugin reads the world outside its inputs and config (files, URLs, databases, secrets), so its results are
+   * never taken from the cache: it runs every time, and what comes after it is cached by the content it produced.
+   * A function decides per node from the node's resolved config.
    */
-  readonly volatile?: boolean;
+  readonly volatile?: boolean | ((config: ConfigOf<S>) => boolean);
   run(ctx: RunContext<ConfigOf<S>, I>): Promise<PluginOutputs<O>>;
 }
 

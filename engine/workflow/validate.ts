@@ -131,6 +131,11 @@ function checkConfig(info: NodeInfo, registry: PluginRegistry, params: ParamValu
   return undefined;
 }
 
+function isVolatile(plugin: AnyPlugin, config: JsonObject): boolean {
+  const volatile = plugin.volatile as boolean | ((config: JsonObject) => boolean) | undefined;
+  return typeof volatile === 'function' ? volatile(config) : volatile === true;
+}
+
 function compileNode(info: NodeInfo, config: JsonObject): CompiledNode {
   const { doc, plugin } = info;
   const inputs: CompiledInput[] = Object.entries(doc.inputs ?? {})
@@ -152,7 +157,7 @@ function compileNode(info: NodeInfo, config: JsonObject): CompiledNode {
     dependsOn: dependencies(doc),
     retry: { ...DEFAULT_RETRY, ...doc.retry },
     timeoutMs: doc.timeoutMs,
-    cache: doc.cache !== false && plugin!.volatile !== true,
+    cache: doc.cache !== false && !isVolatile(plugin!, config),
   };
 }
 

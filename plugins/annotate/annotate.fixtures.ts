@@ -1,0 +1,65 @@
+/** Test helpers for the annotate plugin: a fixture plugin that writes the input rows, and readers of the outputs. */
+import { rm } from 'node:fs/promises';
+import { withDb, type Db } from '../../engine/data/duckdb.js';
+import type { Loom } from '../../engine/loom.js';
+import { definePlugin, Type, type ArtifactRef } from '../../engine/sdk.js';
+import { workflow } from '../../test/builder.js';
+import { runDoc, tempDir } from '../../test/fixtures/loom.js';
+
+/** Writes the result of `sql` as a dataset: the input of the node under test. */
+export const fixture = definePlugin({
+  name: 'fixture',
+  version: '1.0.0',
+  title: 'Fixture rows',
+  description: 'Writes the rows of a SQL query as a dataset (tests only).',
+  category: 'test',
+  outputs: { data: { type: 'dataset' } },
+  config: Type.Object({ sql: Type.String(), readRoots: Type.Array(Type.String(), { default: [] }) }),
+  async run(ctx) {
+    return { data: await withDb(ctx, (db) => db.writeDataset(ctx.config.sql), { readRoots: ctx.config.readRoots }) };
+  },
+});
+
+export const SPLITS = ['train', 'validation', 'test'] as const;
+
+/** Runs fixture → annotate; returns the annotate node's state. */
+export async function annotateRows(loom: Loom, sql: string, config: Record<string, unknown>, readRoots: string[] = []) {
+  const doc = workflow()
+    .node('rows', 'fixture', { config: { sql, readRoots } })
+    .node('annotate', 'annotate', { inputs: { data: 'rows.data' }, config, cache: false })
+    .build();
+  const state = await runDoc(loom, doc);
+  return state.nodes.annotate!;
+}
+
+/** The annotate node's outputs, or its error as a thrown Error (so a test reads `rejects.toThrow`). */
+export async function outputsOf(loom: Loom, sql: string, config: Record<string, unknown>) {
+  const node = await annotateRows(loom, sql, config);
+  if (node.status !== 'succeeded') throw Object.assign(new Error(node.error?.message ?? node.status), node.error);
+  return node.outputs as Record<(typeof SPLITS)[number] | 'report', ArtifactRef>;
+}
+
+/** Runs `fn` on a database of its own that may read the store and `readRoots`. */
+export async function withTestDb<T>(loom: Loom, fn: (db: Db) => Promise<T>, readRoots: string[] = []): Promise<T> {
+  const scratchDir = await tempDir('annotate-read-');
+  try {
+    return await withDb({ artifacts: loom.artifacts, scratchDir, signal: new AbortController().signal }, fn, { readRoots });
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `sql` over a dataset artifact loaded as `t`. */
+export async function query(loom: Loom, ref: ArtifactRef, sql: string) {
+  return withTestDb(loom, async (db) => {
+    await db.load('t', ref);
+    return db.all(sql);
+  });
+}
+
+/** The ids in each split, in output order. */
+export async function idsBySplit(loom: Loom, outputs: Record<string, ArtifactRef>, id = 'id') {
+  const result: Record<string, number[]> = {};
+  for (const split of SPLITS) result[split] = (await query(loom, outputs[split]!, `SELECT CAST(${id} AS DOUBLE) AS id FROM t`)).map((r) => Number(r.id));
+  return result;
+}

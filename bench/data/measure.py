@@ -12,4 +12,4 @@ start = time.perf_counter()
 result = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 wall = time.perf_counter() - start
 peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB, of the largest child
-print(json.dumps({"code": result.returncode, "seconds": wall, "peakMiB": peak_kib / 1024, "stdout": result.stdout[-2000:], "stderr": result.stderr[-2000:]}))
+print(json.dumps({"code": result.returncode, "seconds": wall, "peakMiB": peak_kib / 1024, "stdout": result.stdout, "stderr": result.stderr[-2000:]}))

@@ -6,7 +6,7 @@ import { emptyRunState, foldEvents, type RunState } from '../run/state.js';
 import { formatPreview, previewArtifact } from '../data/preview.js';
 import { LoomError } from '../errors.js';
 import { didYouMean, quoteList } from '../suggest.js';
-import { TemporalClient } from '../temporal/client.js';
+import type { TemporalClient } from '../temporal/client.js';
 import type { CompiledWorkflow } from '../workflow/compiled.js';
 import { checkedWorkflow, collectParam, EXIT, onInterrupt, positiveInt, settingsFrom, viewFor, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
 import { summary, type RunView } from './render.js';
@@ -23,8 +23,15 @@ function finish(state: RunState, view: RunView | undefined, json: boolean): numb
 
 async function runEmbedded(loom: Loom, workflow: CompiledWorkflow, document: unknown, concurrency: number, json: boolean): Promise<number> {
   const view = viewFor(json);
-  const handle = loom.engine.start(workflow, { concurrency, document, onEvent: (e, state) => view?.event(e, state) });
-  if (!json) process.stdout.write(`run ${handle.runId} started (${workflow.nodes.length} nodes; loom resume ${handle.runId} if it stops)\n`);
+  const handle = loom.engine.start(workflow, {
+    concurrency,
+    document,
+    onEvent: (e, state) => {
+      // Printed from the event, which comes before any node's, so the header is the first line.
+      if (e.type === 'run.started' && !json) process.stdout.write(`run ${e.runId} started (${workflow.nodes.length} nodes; loom resume ${e.runId} if it stops)\n`);
+      view?.event(e, state);
+    },
+  });
   const off = onInterrupt(handle.cancel, () => {
     process.stderr.write(`\nstopped at once; \`loom resume ${handle.runId}\` carries on\n`);
     process.exit(EXIT.interrupted);
@@ -35,7 +42,7 @@ async function runEmbedded(loom: Loom, workflow: CompiledWorkflow, document: unk
 }
 
 async function runTemporal(workflow: CompiledWorkflow, flags: TemporalFlags, concurrency: number, json: boolean): Promise<number> {
-  const client = await TemporalClient.connect(settingsFrom(flags));
+  const client = await connectTemporal(flags);
   try {
     if (!(await client.hasWorker())) process.stderr.write(`loom: no worker polls task queue "${client.settings.taskQueue}" yet; start one with \`loom worker\`\n`);
     const runId = await client.start(workflow, { concurrency });
@@ -143,8 +150,14 @@ export function registerRunCommands(cli: Command, act: Act): void {
   );
 }
 
+/** Loaded on demand: the Temporal SDK takes a while to load, and most commands never need it. */
+async function connectTemporal(flags: TemporalFlags): Promise<TemporalClient> {
+  const { TemporalClient } = await import('../temporal/client.js');
+  return TemporalClient.connect(settingsFrom(flags));
+}
+
 export async function withTemporal<T>(flags: TemporalFlags, fn: (client: TemporalClient) => Promise<T>): Promise<T> {
-  const client = await TemporalClient.connect(settingsFrom(flags));
+  const client = await connectTemporal(flags);
   try {
     return await fn(client);
   } finally {

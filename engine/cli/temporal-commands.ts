@@ -1,7 +1,6 @@
 /** `loom worker`, `loom schedule ...` and `loom runs`, which also lists Temporal runs. */
 import { Option, type Command } from 'commander';
-import { TemporalClient } from '../temporal/client.js';
-import { createWorker } from '../temporal/worker.js';
+import type { TemporalClient } from '../temporal/client.js';
 import { emptyRunState, type RunState } from '../run/state.js';
 import { checkedWorkflow, collectParam, EXIT, positiveInt, settingsFrom, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
 import { embeddedRuns, formatRuns, rowFor, type RunRow } from './listings.js';
@@ -33,6 +32,7 @@ export function registerTemporalCommands(cli: Command, act: Act): void {
     act(async (opts: TemporalFlags & { concurrency: number }) =>
       withLoom(cli, async (loom) => {
         const settings = settingsFrom(opts);
+        const { createWorker } = await import('../temporal/worker.js');
         const worker = await createWorker(loom, settings, { concurrency: opts.concurrency });
         const stop = () => worker.shutdown();
         process.once('SIGINT', stop);

@@ -65,9 +65,10 @@ export class PluginRegistry {
     }
     problems.push(...checkPorts(where, 'inputs', plugin?.inputs), ...checkPorts(where, 'outputs', plugin?.outputs));
     if (plugin?.outputs === undefined) problems.push(`${where}: outputs must be an object of ports (it may be empty)`);
-    let validator: ValidateFunction | undefined;
+    // NOTE: a schema is only checked here; it is compiled on first use, since compiling every plugin's schema
+    // would slow down every start of the CLI.
     try {
-      validator = this.#ajv.compile(plugin?.config ?? { type: 'object', additionalProperties: false });
+      this.#ajv.validateSchema(plugin?.config ?? {}, true);
     } catch (error) {
       problems.push(`${where}: config is not a valid JSON Schema: ${(error as Error).message}`);
     }
@@ -76,7 +77,6 @@ export class PluginRegistry {
     }
     if (problems.length > 0) throw new LoomError('PLUGIN_NOT_FOUND', `invalid plugin definition:\n${problems.join('\n')}`);
 
-    this.#validators.set(plugin, validator!);
     const versions = [...this.#versions(plugin.name), plugin].sort((a, b) => semver.rcompare(a.version, b.version));
     this.#byName.set(plugin.name, versions);
     return {
@@ -115,8 +115,11 @@ export class PluginRegistry {
 
   /** The compiled config validator; it fills in defaults, so call it on a copy. */
   configValidator(plugin: AnyPlugin): ValidateFunction {
-    const validator = this.#validators.get(plugin);
-    if (!validator) throw new LoomError('PLUGIN_NOT_FOUND', `plugin "${plugin.name}@${plugin.version}" is not registered`);
+    let validator = this.#validators.get(plugin);
+    if (validator) return validator;
+    if (!this.#versions(plugin.name).includes(plugin)) throw new LoomError('PLUGIN_NOT_FOUND', `plugin "${plugin.name}@${plugin.version}" is not registered`);
+    validator = this.#ajv.compile(plugin.config ?? { type: 'object', additionalProperties: false });
+    this.#validators.set(plugin, validator);
     return validator;
   }
 

@@ -12,8 +12,9 @@ import { datasetMeta, withDb, type Db } from '../engine/data/duckdb.js';
 import type { ArtifactRef } from '../engine/plugin/types.js';
 import type { RunState } from '../engine/run/state.js';
 import { loomTest, runDoc } from './fixtures/loom.js';
+import { RETAIL_DATA } from './fixtures/retail-data.js';
 
-const DATA = fileURLToPath(new URL('../../shared/data/online-retail', import.meta.url));
+const DATA = RETAIL_DATA;
 const WORKFLOW = fileURLToPath(new URL('../workflows/online-retail.json', import.meta.url));
 const CUTOFF = '2011-09-01';
 const RAW = `read_csv('${DATA}/by-day/*.csv', header = true, columns = {'InvoiceNo': 'VARCHAR', 'StockCode': 'VARCHAR', 'Description': 'VARCHAR', 'Quantity': 'BIGINT', 'InvoiceDate': 'TIMESTAMP', 'UnitPrice': 'DOUBLE', 'CustomerID': 'DOUBLE', 'Country': 'VARCHAR'})`;

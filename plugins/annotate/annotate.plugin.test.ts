@@ -5,6 +5,7 @@ import { loomTest } from '../../test/fixtures/loom.js';
 import { pluginContract } from '../../test/plugin-contract.js';
 import { annotateRows, fixture, idsBySplit, outputsOf, query, SPLITS, withTestDb } from './annotate.fixtures.js';
 import annotate from './annotate.plugin.js';
+import { RETAIL_DATA } from '../../test/fixtures/retail-data.js';
 
 pluginContract(asAnyPlugin(annotate));
 const test = loomTest([asAnyPlugin(fixture), asAnyPlugin(annotate)]);
@@ -265,7 +266,7 @@ test('what a method needs is checked when the workflow is validated, before it r
   );
 });
 
-const RETAIL = '/work/shared/data/online-retail';
+const RETAIL = RETAIL_DATA;
 
 test.skipIf(!existsSync(RETAIL))('online retail, by time at 2011-09-01: the split counts match a direct query, and every line is in one split', async ({ loom }) => {
   const csv = `read_csv('${RETAIL}/by-day/*.csv', header = true, all_varchar = true)`;

@@ -5,9 +5,10 @@
 import { existsSync } from 'node:fs';
 import { expect } from 'vitest';
 import { cleanTest, query, runClean, withTestDb } from './testing.js';
+import { RETAIL_DAYS } from '../../test/fixtures/retail-data.js';
 
 const test = cleanTest();
-const DATA = '/work/shared/data/online-retail/by-day';
+const DATA = RETAIL_DAYS;
 const COLUMNS =
   "{'InvoiceNo': 'VARCHAR', 'StockCode': 'VARCHAR', 'Description': 'VARCHAR', 'Quantity': 'INTEGER', " +
   "'InvoiceDate': 'TIMESTAMP', 'UnitPrice': 'DOUBLE', 'CustomerID': 'DOUBLE', 'Country': 'VARCHAR'}";

@@ -17,6 +17,7 @@ import { workflow } from '../../test/builder.js';
 import { loomTest, tempDir } from '../../test/fixtures/loom.js';
 import { pluginContract } from '../../test/plugin-contract.js';
 import collect from './collect.plugin.js';
+import { RETAIL_DAYS } from '../../test/fixtures/retail-data.js';
 
 pluginContract(asAnyPlugin(collect));
 const test = loomTest([asAnyPlugin(collect)]);
@@ -358,7 +359,7 @@ describe('HTTP and SQLite sources', () => {
   });
 });
 
-const RETAIL = '/work/shared/data/online-retail/by-day';
+const RETAIL = RETAIL_DAYS;
 describe.runIf(existsSync(RETAIL))('the real data', () => {
   test('the 271 daily Online Retail files give 431,673 rows and no rejects', async ({ loom }) => {
     process.env.LOOM_DATA_ROOTS = RETAIL;

@@ -10,11 +10,12 @@ import { loomTest, runDoc } from '../../test/fixtures/loom.js';
 import { pluginContract } from '../../test/plugin-contract.js';
 import plugin from './integrate.plugin.js';
 import { fixturePlugin, readRows } from './testing.js';
+import { RETAIL_DATA } from '../../test/fixtures/retail-data.js';
 
 pluginContract(asAnyPlugin(plugin));
 const test = loomTest([fixturePlugin, asAnyPlugin(plugin)]);
 
-const ROOT = '/work/shared/data/online-retail';
+const ROOT = RETAIL_DATA;
 const TYPES = `{'InvoiceNo': 'VARCHAR', 'StockCode': 'VARCHAR', 'Description': 'VARCHAR', 'Quantity': 'INTEGER',
   'InvoiceDate': 'TIMESTAMP', 'UnitPrice': 'DOUBLE', 'CustomerID': 'DOUBLE', 'Country': 'VARCHAR'}`;
 // Valid purchase lines, as the README counts them: no cancellations, positive quantity and price, a customer.

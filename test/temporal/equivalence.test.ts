@@ -1,6 +1,9 @@
 /** One meaning on two engines: the same workflow gives the same artifacts and the same cache hits on both. */
+import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateWorkflow } from '../../engine/workflow/validate.js';
 import { expect } from 'vitest';
 import { createLoom } from '../../engine/loom.js';
 import type { RunState } from '../../engine/run/state.js';
@@ -46,4 +49,26 @@ test('the same workflow: the same sha256 on both engines, and each engine hits t
   const temporalAgain = await temporal.client.follow(await temporal.client.start(compile(loom, doc)));
   expect(Object.values(statuses(temporalAgain))).toEqual(['cached', 'cached', 'cached', 'cached', 'cached']);
   expect(outputs(temporalAgain)).toEqual(outputs(embeddedAgain));
+});
+
+test('the flagship data workflow on the shipped sample: every dataset, report and feature table is byte-identical on both engines', { timeout: 120_000 }, async ({ loom, temporal }) => {
+  const file = fileURLToPath(new URL('../../workflows/online-retail.json', import.meta.url));
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  const compiled = (l: typeof loom) => {
+    const result = validateWorkflow(doc, l.registry, { baseDir: dirname(file) });
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    return result.workflow;
+  };
+  const elsewhere = await tempDir('loom-embedded-');
+  const embeddedLoom = createLoom({ home: elsewhere, plugins: builtinPlugins });
+  try {
+    const embedded = await embeddedLoom.engine.start(compiled(embeddedLoom)).done;
+    const onTemporal = await temporal.client.follow(await temporal.client.start(compiled(loom)));
+    expect([embedded.status, onTemporal.status]).toEqual(['succeeded', 'succeeded']);
+    expect(outputs(onTemporal)).toEqual(outputs(embedded));
+    expect(Object.keys(outputs(embedded))).toHaveLength(8);
+  } finally {
+    embeddedLoom.close();
+    await rm(elsewhere, { recursive: true, force: true });
+  }
 });

@@ -2,23 +2,13 @@
 import { rm } from 'node:fs/promises';
 import { withDb, type Db } from '../../engine/data/duckdb.js';
 import type { Loom } from '../../engine/loom.js';
-import { definePlugin, Type, type ArtifactRef } from '../../engine/sdk.js';
+import { type ArtifactRef } from '../../engine/sdk.js';
 import { workflow } from '../../test/builder.js';
 import { runDoc, tempDir } from '../../test/fixtures/loom.js';
+import { sqlDataset } from '../../test/fixtures/sql-dataset.js';
 
 /** Writes the result of `sql` as a dataset: the input of the node under test. */
-export const fixture = definePlugin({
-  name: 'fixture',
-  version: '1.0.0',
-  title: 'Fixture rows',
-  description: 'Writes the rows of a SQL query as a dataset (tests only).',
-  category: 'test',
-  outputs: { data: { type: 'dataset' } },
-  config: Type.Object({ sql: Type.String(), readRoots: Type.Array(Type.String(), { default: [] }) }),
-  async run(ctx) {
-    return { data: await withDb(ctx, (db) => db.writeDataset(ctx.config.sql), { readRoots: ctx.config.readRoots }) };
-  },
-});
+export const fixture = sqlDataset;
 
 export const SPLITS = ['train', 'validation', 'test'] as const;
 

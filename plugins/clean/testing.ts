@@ -3,24 +3,14 @@ import { rm } from 'node:fs/promises';
 import { withDb, type Db } from '../../engine/data/duckdb.js';
 import type { Loom } from '../../engine/loom.js';
 import { asAnyPlugin } from '../../engine/plugin/define.js';
-import { definePlugin, Type, type ArtifactRef, type JsonValue } from '../../engine/sdk.js';
+import { type ArtifactRef, type JsonValue } from '../../engine/sdk.js';
 import { workflow } from '../../test/builder.js';
 import { loomTest, runDoc, tempDir } from '../../test/fixtures/loom.js';
 import clean from './clean.plugin.js';
+import { sqlDataset } from '../../test/fixtures/sql-dataset.js';
 
 /** Writes the dataset its config's query selects: the input of the clean node in these tests. */
-export const fixture = definePlugin({
-  name: 'fixture',
-  version: '1.0.0',
-  title: 'Fixture',
-  description: 'Writes a dataset from a SQL query (test only).',
-  category: 'test',
-  outputs: { data: { type: 'dataset' } },
-  config: Type.Object({ sql: Type.String(), readRoots: Type.Array(Type.String(), { default: [] }) }),
-  async run(ctx) {
-    return { data: await withDb(ctx, (db) => db.writeDataset(ctx.config.sql), { readRoots: ctx.config.readRoots }) };
-  },
-});
+export const fixture = sqlDataset;
 
 export const cleanTest = () => loomTest([asAnyPlugin(fixture), asAnyPlugin(clean)]);
 

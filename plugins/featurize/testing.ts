@@ -4,22 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withDb } from '../../engine/data/duckdb.js';
 import type { Loom } from '../../engine/loom.js';
-import { definePlugin, Type, type ArtifactRef, type JsonValue } from '../../engine/sdk.js';
+import { type ArtifactRef, type JsonValue } from '../../engine/sdk.js';
 import { workflow } from '../../test/builder.js';
 import { runDoc } from '../../test/fixtures/loom.js';
+import { sqlDataset } from '../../test/fixtures/sql-dataset.js';
 
-export const fixture = definePlugin({
-  name: 'fixture',
-  version: '1.0.0',
-  title: 'Fixture',
-  description: 'Writes a dataset from one SQL query (tests only).',
-  category: 'test',
-  outputs: { data: { type: 'dataset' } },
-  config: Type.Object({ sql: Type.String() }, { additionalProperties: false }),
-  async run(ctx) {
-    return { data: await withDb(ctx, (db) => db.writeDataset(ctx.config.sql)) };
-  },
-});
+export const fixture = sqlDataset;
 
 /** `VALUES` rows as a query with named columns: `values('a, b', "(1, 'x')", "(2, 'y')")`. */
 export function values(columns: string, ...rows: string[]): string {

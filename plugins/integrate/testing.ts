@@ -8,24 +8,12 @@ import { join } from 'node:path';
 import { withDb } from '../../engine/data/duckdb.js';
 import type { Loom } from '../../engine/loom.js';
 import { asAnyPlugin } from '../../engine/plugin/define.js';
-import { definePlugin, Type, type ArtifactRef, type JsonValue } from '../../engine/sdk.js';
+import { type ArtifactRef, type JsonValue } from '../../engine/sdk.js';
 import { workflow } from '../../test/builder.js';
 import { runDoc } from '../../test/fixtures/loom.js';
+import { sqlDataset } from '../../test/fixtures/sql-dataset.js';
 
-export const fixturePlugin = asAnyPlugin(
-  definePlugin({
-    name: 'fixture',
-    version: '1.0.0',
-    title: 'SQL fixture',
-    description: 'Writes the rows of a SQL query as a dataset (tests only).',
-    category: 'test',
-    outputs: { data: { type: 'dataset' } },
-    config: Type.Object({ sql: Type.String(), readRoots: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false }),
-    async run(ctx) {
-      return { data: await withDb(ctx, (db) => db.writeDataset(ctx.config.sql), { readRoots: ctx.config.readRoots }) };
-    },
-  }),
-);
+export const fixturePlugin = asAnyPlugin(sqlDataset);
 
 /** `rows` as a SQL relation, e.g. rows('id, name', [1, "'a'"], [2, "'b'"]) for two rows of (id, name). */
 export function values(columns: string, ...rows: (string | number)[][]): string {

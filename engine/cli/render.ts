@@ -100,7 +100,7 @@ export function lineView(stream: NodeJS.WritableStream): RunView {
       const time = event.at.slice(11, 19);
       switch (event.type) {
         case 'node.started':
-          return write(`${time} ${event.nodeId} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`);
+          return write(`${time} ${event.nodeId} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : event.reason ? ` (${event.reason})` : ''}`);
         case 'node.succeeded':
           return write(`${time} ${event.nodeId} succeeded in ${formatDuration(event.durationMs)}`);
         case 'node.cached':

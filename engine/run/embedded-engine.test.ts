@@ -167,8 +167,10 @@ describe('caching', () => {
 
   test('a second run is all cached; a changed config re-runs that node and its descendants only', async ({ loom }) => {
     ran.length = 0;
-    const first = await runDoc(loom, build(2));
+    const firstReasons = new Set<string | undefined>();
+    const first = await runDoc(loom, build(2), { onEvent: (e) => e.type === 'node.started' && firstReasons.add(e.reason) });
     expect(ran.sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect([...firstReasons]).toEqual(['no earlier result']);
 
     ran.length = 0;
     const second = await runDoc(loom, build(2));
@@ -177,8 +179,11 @@ describe('caching', () => {
     expect(second.nodes.c!.outputs).toEqual(first.nodes.c!.outputs);
 
     ran.length = 0;
-    const third = await runDoc(loom, build(3));
+    const reasons: Record<string, string | undefined> = {};
+    const third = await runDoc(loom, build(3), { onEvent: (e) => e.type === 'node.started' && (reasons[e.nodeId] = e.reason) });
     expect(ran.sort()).toEqual(['b', 'c']);
+    // The run says why each node ran again.
+    expect(reasons).toEqual({ b: 'config changed', c: 'input "in" changed' });
     expect(third.nodes.a!.status).toBe('cached');
     expect(third.nodes.d!.status).toBe('cached');
   });

@@ -8,9 +8,11 @@ import collect from './collect/collect.plugin.js';
 import constant from './constant/constant.plugin.js';
 import fail from './fail/fail.plugin.js';
 import featurize from './featurize/featurize.plugin.js';
+import evaluate from './evaluate/evaluate.plugin.js';
 import integrate from './integrate/integrate.plugin.js';
 import noop from './noop/noop.plugin.js';
 import sleep from './sleep/sleep.plugin.js';
+import train from './train/train.plugin.js';
 
 export const builtinPlugins: readonly AnyPlugin[] = [
   asAnyPlugin(collect),
@@ -18,6 +20,8 @@ export const builtinPlugins: readonly AnyPlugin[] = [
   asAnyPlugin(annotate),
   asAnyPlugin(integrate),
   asAnyPlugin(featurize),
+  asAnyPlugin(train),
+  asAnyPlugin(evaluate),
   asAnyPlugin(approve),
   asAnyPlugin(constant),
   asAnyPlugin(noop),

@@ -1,0 +1,94 @@
+/**
+ * train: fits a recommender on a user-item interactions dataset and writes it as a model artifact (a JSON header
+ * and raw little-endian arrays: plugins/evaluate/model-file.ts). Algorithms are modules in ./algorithms.
+ */
+import { withDb } from '../../engine/data/duckdb.js';
+import { definePlugin, PluginError, Type, type JsonObject } from '../../engine/sdk.js';
+import { encodeModel } from '../evaluate/model-file.js';
+import { fitIals, fitItemKnn, fitPopularity, fitRebuy, type FittedRecommender } from './algorithms/index.js';
+import { loadInteractions } from './load.js';
+import type { FitContext, Interactions } from './matrix.js';
+
+const ALGORITHMS = ['popularity', 'rebuy', 'itemknn', 'ials'] as const;
+type Algorithm = (typeof ALGORITHMS)[number];
+
+async function fit(algorithm: Algorithm, matrix: Interactions & { ages?: Float32Array }, params: Record<string, unknown>, ctx: FitContext): Promise<FittedRecommender<unknown>> {
+  switch (algorithm) {
+    case 'popularity':
+      return fitPopularity(matrix, params, ctx);
+    case 'rebuy':
+      // Recency decay needs each cell's age; without a half-life the ages are not passed (and not needed).
+      return fitRebuy(params.halfLife ? matrix : { ...matrix, ages: undefined }, params, ctx);
+    case 'itemknn':
+      return fitItemKnn(matrix, params, ctx);
+    case 'ials':
+      return fitIals(matrix, params, ctx);
+  }
+}
+
+export default definePlugin({
+  name: 'train',
+  version: '1.0.0',
+  title: 'Train a recommender',
+  description:
+    'Fits a recommender on user-item interactions: popularity, personal re-buy (with recency decay), item-kNN (cosine, Jaccard, BM25) ' +
+    'or implicit ALS (conjugate gradient), and writes it as a model artifact that evaluate and serving load.',
+  category: 'train',
+  inputs: { interactions: { type: 'dataset', title: 'Interactions', description: 'One row per user and item (e.g. from integrate "interactions").' } },
+  outputs: {
+    model: { type: 'model', title: 'Model' },
+    report: { type: 'json', title: 'Report', description: '{ algorithm, users, items, cells, seconds, params }' },
+  },
+  config: Type.Object(
+    {
+      algorithm: Type.Union(ALGORITHMS.map((a) => Type.Literal(a)), { default: 'ials', description: 'Which recommender to fit.' }),
+      name: Type.Optional(Type.String({ minLength: 1, description: 'How evaluate and the registry call this model (default: the algorithm).' })),
+      user: Type.String({ default: 'CustomerID', description: 'The user column.' }),
+      item: Type.String({ default: 'StockCode', description: 'The item column.' }),
+      value: Type.String({ default: 'count', description: 'The interaction strength column (summed per user and item).' }),
+      time: Type.Optional(Type.String({ description: 'A time column (e.g. last_time); needed by re-buy with a half-life.' })),
+      params: Type.Record(Type.String(), Type.Unknown(), {
+        default: {},
+        description:
+          'The algorithm\'s settings. popularity: by ("users" | "values"). rebuy: fallback ("popularity" | "none"), halfLife (days or null). ' +
+          'itemknn: similarity ("cosine" | "jaccard" | "bm25"), neighbours, shrink, K1, B. ials: factors, iterations, regularization, alpha, cgSteps, initScale.',
+      }),
+      seed: Type.Integer({ default: 0, description: 'Seeds every random choice: the same seed and data give the same model.' }),
+    },
+    { additionalProperties: false },
+  ),
+  async run(ctx) {
+    const { algorithm, seed } = ctx.config;
+    const params = ctx.config.params as Record<string, unknown>;
+    if (algorithm === 'rebuy' && params.halfLife && !ctx.config.time) {
+      throw new PluginError('re-buy with a halfLife needs a "time" column (e.g. "last_time")', { retryable: false });
+    }
+    const matrix = await withDb(ctx, async (db) => {
+      await db.load('interactions', ctx.inputs.interactions);
+      return loadInteractions(db, 'interactions', { user: ctx.config.user, item: ctx.config.item, value: ctx.config.value, ...(ctx.config.time ? { time: ctx.config.time } : {}) });
+    });
+    if (matrix.users.length === 0) throw new PluginError('the interactions are empty: nothing to train on', { retryable: false });
+    ctx.log.info(`${algorithm}: ${matrix.users.length} users × ${matrix.items.length} items, ${matrix.values.length} cells`);
+    const started = Date.now();
+    const model = await fit(algorithm, matrix, params, { signal: ctx.signal, progress: (f, m) => ctx.progress(f, m), seed });
+    const seconds = (Date.now() - started) / 1000;
+    const parts = model.toParts();
+    const name = ctx.config.name ?? algorithm;
+    const bytes = encodeModel(
+      {
+        algorithm,
+        params: parts.params as JsonObject,
+        ids: { users: matrix.users, items: matrix.items },
+        lineage: { name, node: ctx.nodeId, run: ctx.runId, interactions: ctx.inputs.interactions.sha256, ...(matrix.asOf ? { asOf: matrix.asOf } : {}) },
+        metrics: { fitSeconds: seconds },
+        createdBy: 'loom train@1.0.0',
+      },
+      parts.arrays,
+    );
+    const meta = { format: 'loom-model/1', algorithm, name, users: matrix.users.length, items: matrix.items.length };
+    return {
+      model: await ctx.artifacts.putBytes('model', bytes, meta),
+      report: await ctx.artifacts.putJson('json', { ...meta, cells: matrix.values.length, seconds, params: parts.params as JsonObject }),
+    };
+  },
+});

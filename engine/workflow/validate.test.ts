@@ -6,7 +6,9 @@ import { typedPlugins } from '../../test/fixtures/typed-plugins.js';
 import { workflow } from '../../test/builder.js';
 import { validateWorkflow, type ValidateOptions } from './validate.js';
 
-const registry = new PluginRegistry([...builtinPlugins, ...typedPlugins]);
+// The utility built-ins, and typed fixtures standing in for the data and ML plugins (whose names they share).
+const utilities = builtinPlugins.filter((p) => ['constant', 'noop', 'sleep', 'fail'].includes(p.name));
+const registry = new PluginRegistry([...utilities, ...typedPlugins]);
 
 function problems(doc: unknown, options?: ValidateOptions): string[] {
   return validateWorkflow(doc, registry, options).problems.map(formatProblem);

@@ -65,6 +65,23 @@ describe('train', () => {
     }
   });
 
+  test('content: neighbours from the cosine of description vectors, scored like item-kNN', async ({ loom }) => {
+    // x = red, y = 0.6 red + 0.8 bag, z = bag: cos(x, y) = 0.6, cos(y, z) = 0.8, cos(x, z) = 0.
+    const vectors = `SELECT * FROM (VALUES ('x', 'red', 1.0), ('y', 'red', 0.6), ('y', 'bag', 0.8), ('z', 'bag', 1.0)) t(StockCode, term, weight)`;
+    const doc = workflow()
+      .node('cells', 'fixture', { config: { sql: CELLS } })
+      .node('text', 'fixture', { config: { sql: vectors } })
+      .node('model', 'train', { inputs: { interactions: 'cells.data', items: 'text.data' }, config: { algorithm: 'content', name: 'content' } })
+      .build();
+    const state = await runDoc(loom, doc);
+    const file = decodeModel(await loom.artifacts.readBytes(state.nodes.model!.outputs!.model!));
+    expect(file.header).toMatchObject({ algorithm: 'itemknn', lineage: { name: 'content', trainedAs: 'content', items: state.nodes.text!.outputs!.data!.sha256 } });
+    const model = load(file.header.algorithm, { params: file.header.params, arrays: file.arrays });
+    const out = new Float32Array(3);
+    model.score(0, out); // ann bought x three times and y once
+    expect([...out].map((v) => Number(v.toFixed(5)))).toEqual([0.6, 1.8, 0.8]);
+  });
+
   test('bad input is a clear error: a missing column, non-positive values, nothing to train on, a half-life without time', async ({ loom }) => {
     expect((await fitModel(loom, { algorithm: 'popularity', user: 'Customer' })).error).toBe(
       'the user column "Customer" is not in the interactions; its columns are "CustomerID", "StockCode", "count", "last_time"',

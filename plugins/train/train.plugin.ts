@@ -6,10 +6,11 @@ import { withDb } from '../../engine/data/duckdb.js';
 import { definePlugin, PluginError, Type, type JsonObject } from '../../engine/sdk.js';
 import { encodeModel } from '../evaluate/model-file.js';
 import { fitIals, fitItemKnn, fitPopularity, fitRebuy, type FittedRecommender } from './algorithms/index.js';
+import { fitContent } from './content.js';
 import { loadInteractions } from './load.js';
 import type { FitContext, Interactions } from './matrix.js';
 
-const ALGORITHMS = ['popularity', 'rebuy', 'itemknn', 'ials'] as const;
+const ALGORITHMS = ['popularity', 'rebuy', 'itemknn', 'ials', 'content'] as const;
 type Algorithm = (typeof ALGORITHMS)[number];
 
 async function fit(algorithm: Algorithm, matrix: Interactions & { ages?: Float32Array }, params: Record<string, unknown>, ctx: FitContext): Promise<FittedRecommender<unknown>> {
@@ -23,6 +24,8 @@ async function fit(algorithm: Algorithm, matrix: Interactions & { ages?: Float32
       return fitItemKnn(matrix, params, ctx);
     case 'ials':
       return fitIals(matrix, params, ctx);
+    case 'content':
+      throw new Error('content is fitted with the item vectors (fitContent)');
   }
 }
 
@@ -32,9 +35,12 @@ export default definePlugin({
   title: 'Train a recommender',
   description:
     'Fits a recommender on user-item interactions: popularity, personal re-buy (with recency decay), item-kNN (cosine, Jaccard, BM25) ' +
-    'or implicit ALS (conjugate gradient), and writes it as a model artifact that evaluate and serving load.',
+    'implicit ALS (conjugate gradient), or content similarity (cosine of TF-IDF description vectors), and writes it as a model artifact that evaluate and serving load.',
   category: 'train',
-  inputs: { interactions: { type: 'dataset', title: 'Interactions', description: 'One row per user and item (e.g. from integrate "interactions").' } },
+  inputs: {
+    interactions: { type: 'dataset', title: 'Interactions', description: 'One row per user and item (e.g. from integrate "interactions").' },
+    items: { type: 'dataset', optional: true, title: 'Item vectors', description: 'For "content": TF-IDF vectors of item descriptions (featurize tfidf, format "long").' },
+  },
   outputs: {
     model: { type: 'model', title: 'Model' },
     report: { type: 'json', title: 'Report', description: '{ algorithm, users, items, cells, seconds, params }' },
@@ -54,6 +60,10 @@ export default definePlugin({
           'itemknn: similarity ("cosine" | "jaccard" | "bm25"), neighbours, shrink, K1, B. ials: factors, iterations, regularization, alpha, cgSteps, initScale.',
       }),
       seed: Type.Integer({ default: 0, description: 'Seeds every random choice: the same seed and data give the same model.' }),
+      text: Type.Object(
+        { item: Type.String({ default: 'StockCode' }), term: Type.String({ default: 'term' }), weight: Type.String({ default: 'weight' }) },
+        { additionalProperties: false, default: {}, description: 'For "content": the columns of the item vectors.' },
+      ),
     },
     { additionalProperties: false },
   ),
@@ -63,23 +73,37 @@ export default definePlugin({
     if (algorithm === 'rebuy' && params.halfLife && !ctx.config.time) {
       throw new PluginError('re-buy with a halfLife needs a "time" column (e.g. "last_time")', { retryable: false });
     }
-    const matrix = await withDb(ctx, async (db) => {
-      await db.load('interactions', ctx.inputs.interactions);
-      return loadInteractions(db, 'interactions', { user: ctx.config.user, item: ctx.config.item, value: ctx.config.value, ...(ctx.config.time ? { time: ctx.config.time } : {}) });
-    });
-    if (matrix.users.length === 0) throw new PluginError('the interactions are empty: nothing to train on', { retryable: false });
-    ctx.log.info(`${algorithm}: ${matrix.users.length} users × ${matrix.items.length} items, ${matrix.values.length} cells`);
+    if (algorithm === 'content' && !ctx.inputs.items) throw new PluginError('"content" needs the item vectors wired to the "items" input', { retryable: false });
     const started = Date.now();
-    const model = await fit(algorithm, matrix, params, { signal: ctx.signal, progress: (f, m) => ctx.progress(f, m), seed });
+    const { matrix, content } = await withDb(ctx, async (db) => {
+      await db.load('interactions', ctx.inputs.interactions);
+      const matrix = await loadInteractions(db, 'interactions', { user: ctx.config.user, item: ctx.config.item, value: ctx.config.value, ...(ctx.config.time ? { time: ctx.config.time } : {}) });
+      if (matrix.users.length === 0) throw new PluginError('the interactions are empty: nothing to train on', { retryable: false });
+      if (algorithm !== 'content') return { matrix, content: undefined };
+      await db.load('items', ctx.inputs.items!);
+      const text = { item: 'StockCode', term: 'term', weight: 'weight', ...(ctx.config.text as Partial<{ item: string; term: string; weight: string }>) };
+      return { matrix, content: await fitContent(db, 'items', text, matrix, Number(params.neighbours ?? 100)) };
+    });
+    ctx.log.info(`${algorithm}: ${matrix.users.length} users × ${matrix.items.length} items, ${matrix.values.length} cells`);
+    const model = content ?? (await fit(algorithm, matrix, params, { signal: ctx.signal, progress: (f, m) => ctx.progress(f, m), seed }));
     const seconds = (Date.now() - started) / 1000;
     const parts = model.toParts();
     const name = ctx.config.name ?? algorithm;
     const bytes = encodeModel(
       {
-        algorithm,
+        // A content model is an item-kNN model with neighbours from text: it loads as one.
+        algorithm: model.algorithm,
         params: parts.params as JsonObject,
         ids: { users: matrix.users, items: matrix.items },
-        lineage: { name, node: ctx.nodeId, run: ctx.runId, interactions: ctx.inputs.interactions.sha256, ...(matrix.asOf ? { asOf: matrix.asOf } : {}) },
+        lineage: {
+          name,
+          trainedAs: algorithm,
+          node: ctx.nodeId,
+          run: ctx.runId,
+          interactions: ctx.inputs.interactions.sha256,
+          ...(ctx.inputs.items ? { items: ctx.inputs.items.sha256 } : {}),
+          ...(matrix.asOf ? { asOf: matrix.asOf } : {}),
+        },
         metrics: { fitSeconds: seconds },
         createdBy: 'loom train@1.0.0',
       },

@@ -3,14 +3,15 @@
  * and raw little-endian arrays: plugins/evaluate/model-file.ts). Algorithms are modules in ./algorithms.
  */
 import { withDb } from '../../engine/data/duckdb.js';
-import { definePlugin, PluginError, Type, type JsonObject } from '../../engine/sdk.js';
+import { definePlugin, PluginError, Type, type JsonObject, type RunContext, type Static } from '../../engine/sdk.js';
 import { encodeModel } from '../evaluate/model-file.js';
 import { fitIals, fitItemKnn, fitPopularity, fitRebuy, type FittedRecommender } from './algorithms/index.js';
 import { fitContent } from './content.js';
+import { fitRanker } from './ranker/ranker.js';
 import { loadInteractions } from './load.js';
 import type { FitContext, Interactions } from './matrix.js';
 
-const ALGORITHMS = ['popularity', 'rebuy', 'itemknn', 'ials', 'content'] as const;
+const ALGORITHMS = ['popularity', 'rebuy', 'itemknn', 'ials', 'content', 'ranker'] as const;
 type Algorithm = (typeof ALGORITHMS)[number];
 
 async function fit(algorithm: Algorithm, matrix: Interactions & { ages?: Float32Array }, params: Record<string, unknown>, ctx: FitContext): Promise<FittedRecommender<unknown>> {
@@ -25,34 +26,21 @@ async function fit(algorithm: Algorithm, matrix: Interactions & { ages?: Float32
     case 'ials':
       return fitIals(matrix, params, ctx);
     case 'content':
-      throw new Error('content is fitted with the item vectors (fitContent)');
+    case 'ranker':
+      throw new Error(`${algorithm} is fitted inside the data plane (fitContent, fitRanker)`);
   }
 }
 
-export default definePlugin({
-  name: 'train',
-  version: '1.0.0',
-  title: 'Train a recommender',
-  description:
-    'Fits a recommender on user-item interactions: popularity, personal re-buy (with recency decay), item-kNN (cosine, Jaccard, BM25) ' +
-    'implicit ALS (conjugate gradient), or content similarity (cosine of TF-IDF description vectors), and writes it as a model artifact that evaluate and serving load.',
-  category: 'train',
-  inputs: {
-    interactions: { type: 'dataset', title: 'Interactions', description: 'One row per user and item (e.g. from integrate "interactions").' },
-    items: { type: 'dataset', optional: true, title: 'Item vectors', description: 'For "content": TF-IDF vectors of item descriptions (featurize tfidf, format "long").' },
-  },
-  outputs: {
-    model: { type: 'model', title: 'Model' },
-    report: { type: 'json', title: 'Report', description: '{ algorithm, users, items, cells, seconds, params }' },
-  },
-  config: Type.Object(
+const TrainConfig = Type.Object(
     {
       algorithm: Type.Union(ALGORITHMS.map((a) => Type.Literal(a)), { default: 'ials', description: 'Which recommender to fit.' }),
       name: Type.Optional(Type.String({ minLength: 1, description: 'How evaluate and the registry call this model (default: the algorithm).' })),
       user: Type.String({ default: 'CustomerID', description: 'The user column.' }),
       item: Type.String({ default: 'StockCode', description: 'The item column.' }),
       value: Type.String({ default: 'count', description: 'The interaction strength column (summed per user and item).' }),
-      time: Type.Optional(Type.String({ description: 'A time column (e.g. last_time); needed by re-buy with a half-life.' })),
+      time: Type.Optional(Type.String({ description: 'A time column: last_time for re-buy with a half-life; InvoiceDate (the default) for the ranker.' })),
+      quantity: Type.String({ default: 'Quantity', description: 'For "ranker", which reads invoice lines: the quantity column.' }),
+      price: Type.String({ default: 'UnitPrice', description: 'For "ranker": the unit price column.' }),
       params: Type.Record(Type.String(), Type.Unknown(), {
         default: {},
         description:
@@ -66,7 +54,59 @@ export default definePlugin({
       ),
     },
     { additionalProperties: false },
-  ),
+  );
+
+const INPUTS = {
+    interactions: { type: 'dataset', title: 'Interactions', description: 'One row per user and item (e.g. from integrate "interactions").' },
+    items: { type: 'dataset', optional: true, title: 'Item vectors', description: 'For "content": TF-IDF vectors of item descriptions (featurize tfidf, format "long").' },
+  } as const;
+
+type TrainContext = RunContext<Static<typeof TrainConfig>, typeof INPUTS>;
+
+/** The ranker reads invoice lines (the ids it numbers match `loadInteractions` on the same lines) and writes its file. */
+async function writeRanker(ctx: TrainContext, params: Record<string, unknown>, seed: number) {
+  const started = Date.now();
+  const columns = { user: ctx.config.user, item: ctx.config.item, time: ctx.config.time ?? 'InvoiceDate', quantity: ctx.config.quantity, price: ctx.config.price };
+  const model = await withDb(ctx, async (db) => {
+    await db.load('lines', ctx.inputs.interactions);
+    return fitRanker(db, 'lines', columns, params, { signal: ctx.signal, progress: (f, m) => ctx.progress(f, m), seed });
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const parts = model.toParts();
+  const name = ctx.config.name ?? 'ranker';
+  const bytes = encodeModel(
+    {
+      algorithm: model.algorithm,
+      params: parts.params as unknown as JsonObject,
+      ids: { users: model.users, items: model.items },
+      lineage: { name, trainedAs: 'ranker', node: ctx.nodeId, run: ctx.runId, lines: ctx.inputs.interactions.sha256 },
+      metrics: { fitSeconds: seconds },
+      createdBy: 'loom train@1.0.0',
+    },
+    parts.arrays,
+  );
+  const meta = { format: 'loom-model/1', algorithm: model.algorithm, name, users: model.users.length, items: model.items.length };
+  return {
+    model: await ctx.artifacts.putBytes('model', bytes, meta),
+    report: await ctx.artifacts.putJson('json', { ...meta, seconds }),
+  };
+}
+
+export default definePlugin({
+  name: 'train',
+  version: '1.0.0',
+  title: 'Train a recommender',
+  description:
+    'Fits a recommender on user-item interactions: popularity, personal re-buy (with recency decay), item-kNN (cosine, Jaccard, BM25) ' +
+    'implicit ALS (conjugate gradient), content similarity (cosine of TF-IDF description vectors), or a two-stage ranker (candidates from those, ' +
+    'scored by gradient-boosted trees on customer-item features; it reads invoice lines, not interactions), and writes a model artifact that evaluate and serving load.',
+  category: 'train',
+  inputs: INPUTS,
+  outputs: {
+    model: { type: 'model', title: 'Model' },
+    report: { type: 'json', title: 'Report', description: '{ algorithm, users, items, cells, seconds, params }' },
+  },
+  config: TrainConfig,
   async run(ctx) {
     const { algorithm, seed } = ctx.config;
     const params = ctx.config.params as Record<string, unknown>;
@@ -75,6 +115,7 @@ export default definePlugin({
     }
     if (algorithm === 'content' && !ctx.inputs.items) throw new PluginError('"content" needs the item vectors wired to the "items" input', { retryable: false });
     const started = Date.now();
+    if (algorithm === 'ranker') return writeRanker(ctx, params, seed);
     const { matrix, content } = await withDb(ctx, async (db) => {
       await db.load('interactions', ctx.inputs.interactions);
       const matrix = await loadInteractions(db, 'interactions', { user: ctx.config.user, item: ctx.config.item, value: ctx.config.value, ...(ctx.config.time ? { time: ctx.config.time } : {}) });

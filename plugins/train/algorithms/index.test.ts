@@ -24,6 +24,6 @@ describe('every algorithm saves and loads the same way', () => {
   });
 
   test('an unknown algorithm is refused by name', () => {
-    expect(() => load('ease', { params: {}, arrays: {} })).toThrow('load: unknown algorithm "ease" (known: popularity, rebuy, itemknn, ials)');
+    expect(() => load('ease', { params: {}, arrays: {} })).toThrow('load: unknown algorithm "ease" (known: popularity, rebuy, itemknn, ials, ranker)');
   });
 });

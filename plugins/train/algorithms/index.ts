@@ -8,6 +8,7 @@ import { IalsModel } from './ials.js';
 import { ItemKnnModel } from './itemknn.js';
 import { PopularityModel } from './popularity.js';
 import { RebuyModel } from './rebuy.js';
+import { RankerModel } from '../ranker/ranker.js';
 
 export { fitIals, IALS_DEFAULTS, IalsModel, type IalsParams } from './ials.js';
 export { fitItemKnn, ITEMKNN_DEFAULTS, ItemKnnModel, type ItemKnnParams } from './itemknn.js';
@@ -20,6 +21,7 @@ const LOADERS: Record<string, (parts: ModelParts<unknown>) => FittedRecommender<
   rebuy: (parts) => RebuyModel.fromParts(parts),
   itemknn: (parts) => ItemKnnModel.fromParts(parts),
   ials: (parts) => IalsModel.fromParts(parts),
+  ranker: (parts) => RankerModel.fromParts(parts),
 };
 
 /** Rebuilds a saved model; `algorithm` is the model's `algorithm` field at save time. */

@@ -11,15 +11,16 @@
  *    Scores that grow with the length of a history are divided by it (item-kNN sums over the user's lines),
  *    since the classifier learns on a shorter past than it scores on.
  */
+import { invalid } from '../algorithms/common.js';
 import type { IalsModel } from '../algorithms/ials.js';
 import type { ItemKnnModel } from '../algorithms/itemknn.js';
-import type { History } from './history.js';
+import { RECENT_DAYS, type History } from './history.js';
 
 export const FEATURES = [
   'own.lines', 'own.days', 'own.lastAge', 'own.firstAge', 'own.logQuantity', 'own.rebuy', 'own.rebuyRank', 'own.dueRatio', 'own.share',
-  'own.visitsSince', 'own.basketShare', 'own.sinceUserLast',
-  'user.lines', 'user.items', 'user.days', 'user.lastAge', 'user.firstAge', 'user.recentDays', 'user.repeatRate', 'user.meanGap',
-  'item.users', 'item.recentUsers', 'item.trend', 'item.price', 'item.firstAge', 'item.popRank', 'item.repeatRate',
+  'own.visitsSince', 'own.basketShare', 'own.sinceUserLast', 'own.recentDays', 'own.quarterDays', 'own.quarterShare',
+  'user.lines', 'user.items', 'user.days', 'user.lastAge', 'user.firstAge', 'user.recentDays', 'user.quarterDays', 'user.repeatRate', 'user.recentRebuyRate', 'user.meanGap',
+  'item.users', 'item.recentUsers', 'item.weekUsers', 'item.trend', 'item.price', 'item.firstAge', 'item.popRank', 'item.repeatRate', 'item.recentRebuyRate',
   'ials.score', 'ials.rank', 'ials.gap', 'itemknn.mean', 'itemknn.rank', 'itemknn.relative',
 ] as const;
 
@@ -68,6 +69,9 @@ export class Featurizer {
   /** Fraction of a user's items (of an item's buyers) bought on two days or more: how much they repeat. */
   private readonly userRepeat: Float32Array;
   private readonly itemRepeat: Float32Array;
+  /** Of the pairs first bought before the recent window, the fraction bought again within it, per user and item. */
+  private readonly userRebuy: Float32Array;
+  private readonly itemRebuy: Float32Array;
 
   constructor(
     readonly signals: Signals,
@@ -89,17 +93,28 @@ export class Featurizer {
     this.chosen = new Uint8Array(n);
     const h = signals.history;
     this.userRepeat = new Float32Array(h.nUsers).fill(NaN);
+    this.userRebuy = new Float32Array(h.nUsers).fill(NaN);
     const repeats = new Float32Array(n);
+    const [itemOld, itemAgain] = [new Float32Array(n), new Float32Array(n)];
     for (let u = 0; u < h.nUsers; u++) {
-      let r = 0;
+      let [r, old, again] = [0, 0, 0];
       for (let k = h.indptr[u]!; k < h.indptr[u + 1]!; k++) {
-        const again = h.pairs.days[k]! > 1 ? 1 : 0;
-        r += again;
-        repeats[h.indices[k]!]! += again;
+        const i = h.indices[k]!;
+        const repeat = h.pairs.days[k]! > 1 ? 1 : 0;
+        r += repeat;
+        repeats[i]! += repeat;
+        if (h.pairs.firstAge[k]! < RECENT_DAYS) continue;
+        const rebought = h.pairs.recentDays[k]! > 0 ? 1 : 0;
+        old++;
+        again += rebought;
+        itemOld[i]!++;
+        itemAgain[i]! += rebought;
       }
       if (h.indptr[u + 1]! > h.indptr[u]!) this.userRepeat[u] = r / (h.indptr[u + 1]! - h.indptr[u]!);
+      if (old > 0) this.userRebuy[u] = again / old;
     }
     this.itemRepeat = Float32Array.from(repeats, (r, i) => (users[i]! > 0 ? r / users[i]! : NaN));
+    this.itemRebuy = Float32Array.from(itemAgain, (a, i) => (itemOld[i]! > 0 ? a / itemOld[i]! : NaN));
   }
 
   /** The candidates of user `u` (an index in the history's space) with their features. */
@@ -149,16 +164,19 @@ export class Featurizer {
       const days = owned ? h.pairs.days[k]! : 0;
       const lastAge = owned ? h.pairs.lastAge[k]! : NaN;
       const firstAge = owned ? h.pairs.firstAge[k]! : NaN;
+      const quarter = owned ? h.pairs.quarterDays[k]! : 0;
       const gap = days > 1 ? (firstAge - lastAge) / (days - 1) : NaN;
       const f = [
         lines, days, lastAge, firstAge, owned ? h.pairs.logQuantity[k]! : 0, owned ? rebuy[k - start]! : 0,
         owned ? ownRank[k - start]! : NaN, gap > 0 ? lastAge / gap : NaN, us.lines[u]! > 0 ? lines / us.lines[u]! : 0,
         owned ? h.pairs.visitsSince[k]! : NaN, us.days[u]! > 0 ? days / us.days[u]! : 0, lastAge - us.lastAge[u]!,
-        us.lines[u]!, us.items[u]!, us.days[u]!, us.lastAge[u]!, us.firstAge[u]!, us.recentDays[u]!, this.userRepeat[u]!, userGap,
-        is.users[i]!, is.recentUsers[i]!, is.users[i]! > 0 ? is.recentUsers[i]! / is.users[i]! : NaN, is.price[i]!, is.firstAge[i]!, this.popRank[i]!, this.itemRepeat[i]!,
+        owned ? h.pairs.recentDays[k]! : 0, quarter, us.quarterDays[u]! > 0 ? quarter / us.quarterDays[u]! : NaN,
+        us.lines[u]!, us.items[u]!, us.days[u]!, us.lastAge[u]!, us.firstAge[u]!, us.recentDays[u]!, us.quarterDays[u]!, this.userRepeat[u]!, this.userRebuy[u]!, userGap,
+        is.users[i]!, is.recentUsers[i]!, is.weekUsers[i]!, is.users[i]! > 0 ? is.recentUsers[i]! / is.users[i]! : NaN, is.price[i]!, is.firstAge[i]!, this.popRank[i]!, this.itemRepeat[i]!, this.itemRebuy[i]!,
         this.ialsScores[i]!, this.ialsRank[i]!, this.ialsScores[i]! - ialsTop,
         us.lines[u]! > 0 ? this.knnScores[i]! / us.lines[u]! : 0, this.knnRank[i]!, knnTop > 0 ? this.knnScores[i]! / knnTop : NaN,
       ];
+      if (f.length !== d) invalid('ranker', `a feature row has ${f.length} values for ${d} names`);
       features.set(f, row * d);
     });
     for (let k = start; k < end; k++) this.ownAt[h.indices[k]!] = -1;

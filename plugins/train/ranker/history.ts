@@ -23,22 +23,25 @@ export interface History {
   readonly indices: Int32Array;
   /**
    * Per pair: invoice lines, distinct days bought, age of the last and first purchase, log(1 + quantity), and
-   * on how many days the user bought something else since the last purchase of this item.
+   * on how many days the user bought something else since the last purchase of this item; distinct days
+   * bought in the recent window and in the last quarter.
    */
   readonly pairs: Record<PairStat, Float32Array>;
   readonly userStats: Record<UserStat, Float32Array>;
   readonly itemStats: Record<ItemStat, Float32Array>;
 }
 
-export const PAIR_STATS = ['lines', 'days', 'lastAge', 'firstAge', 'logQuantity', 'visitsSince'] as const;
-export const USER_STATS = ['lines', 'items', 'days', 'lastAge', 'firstAge', 'recentDays'] as const;
-export const ITEM_STATS = ['users', 'recentUsers', 'price', 'firstAge'] as const;
+export const PAIR_STATS = ['lines', 'days', 'lastAge', 'firstAge', 'logQuantity', 'visitsSince', 'recentDays', 'quarterDays'] as const;
+export const USER_STATS = ['lines', 'items', 'days', 'lastAge', 'firstAge', 'recentDays', 'quarterDays'] as const;
+export const ITEM_STATS = ['users', 'recentUsers', 'price', 'firstAge', 'weekUsers'] as const;
 export type PairStat = (typeof PAIR_STATS)[number];
 export type UserStat = (typeof USER_STATS)[number];
 export type ItemStat = (typeof ITEM_STATS)[number];
 
-/** "Recent" in user and item statistics: the last this many days before `asOf`. */
+/** "Recent" in statistics: the last this many days before `asOf`; "quarter" and "week" likewise. */
 export const RECENT_DAYS = 30;
+const QUARTER_DAYS = 91;
+const WEEK_DAYS = 7;
 
 /**
  * Numbers the users and items of `relation` (text order, as `loadInteractions`) into temp tables rk_users and
@@ -82,8 +85,8 @@ function scatter(n: number, index: number[], values: number[], fill = 0): Float3
  *
  * 1. Pairs: lines, distinct days, last and first age, log(1 + quantity), and the user's later shopping days
  *    (the rank of the pair's last day among the user's days, newest first), ordered by (user, item) for CSR.
- * 2. Users: lines, distinct items, distinct days, last and first age, days with a purchase in the recent window.
- * 3. Items: distinct users, distinct recent users, median price, first age. Items never sold yet get NaN ages.
+ * 2. Users: lines, distinct items, distinct days, last and first age, shopping days in the recent window and quarter.
+ * 3. Items: distinct users (all, recent), median price, first age, users in the last week. Unsold items: NaN ages.
  */
 export async function readHistory(db: Db, asOf: string, nUsers: number, nItems: number, strictlyBefore: boolean): Promise<History> {
   const age = `(epoch(${asOf}) - epoch(t)) / 86400.0`;
@@ -92,23 +95,26 @@ export async function readHistory(db: Db, asOf: string, nUsers: number, nItems: 
   const [pu = [], pi = [], ...pv] = await columns(db, `WITH
       days AS (SELECT ui, d, (row_number() OVER (PARTITION BY ui ORDER BY d DESC) - 1)::DOUBLE AS since FROM (SELECT DISTINCT ui, CAST(t AS DATE) AS d FROM rk_h)),
       pairs AS (SELECT ui, ii, count(*)::DOUBLE AS lines, count(DISTINCT CAST(t AS DATE))::DOUBLE AS days, min(age) AS last_age, max(age) AS first_age,
-                       ln(1 + greatest(sum(q), 0)) AS lq, CAST(max(t) AS DATE) AS last_day FROM rk_h GROUP BY ui, ii)
-    SELECT pairs.ui, ii, lines, pairs.days, last_age, first_age, lq, since FROM pairs JOIN days ON pairs.ui = days.ui AND last_day = days.d ORDER BY pairs.ui, ii`);
+                       ln(1 + greatest(sum(q), 0)) AS lq, CAST(max(t) AS DATE) AS last_day,
+                       count(DISTINCT CAST(t AS DATE)) FILTER (WHERE age < ${RECENT_DAYS})::DOUBLE AS recent,
+                       count(DISTINCT CAST(t AS DATE)) FILTER (WHERE age < ${QUARTER_DAYS})::DOUBLE AS quarter FROM rk_h GROUP BY ui, ii)
+    SELECT pairs.ui, ii, lines, pairs.days, last_age, first_age, lq, since, recent, quarter FROM pairs JOIN days ON pairs.ui = days.ui AND last_day = days.d ORDER BY pairs.ui, ii`);
   const indptr = new Int32Array(nUsers + 1);
   for (const row of pu) indptr[row + 1]!++;
   for (let r = 0; r < nUsers; r++) indptr[r + 1]! += indptr[r]!;
   const pairs = Object.fromEntries(PAIR_STATS.map((name, k) => [name, Float32Array.from(pv[k] ?? [])])) as Record<PairStat, Float32Array>;
   // 2.
   const [uu = [], ...uv] = await columns(db, `SELECT ui, count(*)::DOUBLE, count(DISTINCT ii)::DOUBLE, count(DISTINCT CAST(t AS DATE))::DOUBLE, min(age), max(age),
-    count(DISTINCT CAST(t AS DATE)) FILTER (WHERE age < ${RECENT_DAYS})::DOUBLE FROM rk_h GROUP BY ui`);
+    count(DISTINCT CAST(t AS DATE)) FILTER (WHERE age < ${RECENT_DAYS})::DOUBLE, count(DISTINCT CAST(t AS DATE)) FILTER (WHERE age < ${QUARTER_DAYS})::DOUBLE
+    FROM rk_h GROUP BY ui`);
   const userStats = Object.fromEntries(
     USER_STATS.map((name, k) => [name, scatter(nUsers, uu, uv[k] ?? [], name.endsWith('Age') ? NaN : 0)]),
   ) as Record<UserStat, Float32Array>;
   // 3.
-  const [iu = [], ...iv] = await columns(db, `SELECT ii, count(DISTINCT ui)::DOUBLE, count(DISTINCT ui) FILTER (WHERE age < ${RECENT_DAYS})::DOUBLE, median(p), max(age)
-    FROM rk_h GROUP BY ii`);
+  const [iu = [], ...iv] = await columns(db, `SELECT ii, count(DISTINCT ui)::DOUBLE, count(DISTINCT ui) FILTER (WHERE age < ${RECENT_DAYS})::DOUBLE, median(p), max(age),
+    count(DISTINCT ui) FILTER (WHERE age < ${WEEK_DAYS})::DOUBLE FROM rk_h GROUP BY ii`);
   const itemStats = Object.fromEntries(
-    ITEM_STATS.map((name, k) => [name, scatter(nItems, iu, iv[k] ?? [], name === 'users' || name === 'recentUsers' ? 0 : NaN)]),
+    ITEM_STATS.map((name, k) => [name, scatter(nItems, iu, iv[k] ?? [], name.endsWith('Users') || name === 'users' ? 0 : NaN)]),
   ) as Record<ItemStat, Float32Array>;
   return { nUsers, nItems, indptr, indices: Int32Array.from(pi), pairs, userStats, itemStats };
 }

@@ -1,15 +1,16 @@
 /**
  * A two-stage ranker: recommenders propose candidates (stage 1, features.ts) and gradient-boosted trees
  * reorder them by the probability that the user buys the item next (stage 2). The trees learn from the data
- * itself: the last `labelDays` before the latest line play the future, the lines before them the past.
+ * itself: the last `labelDays` before the latest line play the future, the lines before them the past (and
+ * with `windows` > 1, the `labelDays` before those too, each window with its own past).
  *
  * 1. Number users and items as the baselines' `loadInteractions` does, so that models compare cell by cell.
- * 2. Snapshot the past at T = latest time − labelDays: pair, user and item statistics of the lines before T,
- *    and, as labels, what each user bought from T on.
+ * 2. Per window w = 1 … windows, snapshot the past at T = latest time − w·labelDays: pair, user and item
+ *    statistics of the lines before T, and, as labels, what each user bought in [T, T + labelDays).
  * 3. Fit iALS and item-kNN on that past (counts of lines per user and item).
- * 4. For every user with a past and a purchase after T, the candidates and their features; keep users whose
- *    candidates hold at least one purchase; keep each negative with probability `negativeRate` (seeded).
- * 5. Fit the classifier on those rows.
+ * 4. For every user with a past and a purchase in the window, the candidates and their features; keep users
+ *    whose candidates hold at least one purchase; keep each negative with probability `negativeRate` (seeded).
+ * 5. Fit the classifier on the rows of all windows.
  * 6. Refit iALS and item-kNN on all the lines and take the statistics at the latest time: the model scores
  *    with these, so features keep their meaning (ages count from the end of the data, as they did from T).
  */
@@ -43,12 +44,12 @@ export interface RankerParams extends CandidateParams {
 export const RANKER_DEFAULTS: RankerParams = {
   labelDays: 30,
   halfLife: 90,
-  rebuyCandidates: 50,
-  ialsCandidates: 50,
-  itemknnCandidates: 50,
+  rebuyCandidates: 100,
+  ialsCandidates: 30,
+  itemknnCandidates: 30,
   popularCandidates: 20,
-  windows: 1,
-  negativeRate: 1,
+  windows: 3,
+  negativeRate: 0.3,
   userWeights: false,
   ials: { factors: 64, iterations: 15, regularization: 0.01, alpha: 1 },
   itemknn: { similarity: 'cosine', neighbours: 100 },
@@ -131,6 +132,8 @@ export class RankerModel implements FittedRecommender<RankerSaved> {
     const nUsers = checkNumber(where, 'nUsers', saved.nUsers, 0, true);
     const nItems = checkNumber(where, 'nItems', saved.nItems, 0, true);
     if (JSON.stringify(saved.features) !== JSON.stringify(FEATURES)) invalid(where, 'the saved feature list differs from this version\'s');
+    checkNumber(where, 'halfLife', saved.halfLife, Number.MIN_VALUE);
+    for (const key of ['rebuyCandidates', 'ialsCandidates', 'itemknnCandidates', 'popularCandidates'] as const) checkNumber(where, key, saved[key], 0, true);
     const history = historyFromArrays(parts.arrays, nUsers, nItems);
     const ials = IalsModel.fromParts({ params: saved.ials, arrays: unnest('ials', parts.arrays) as ModelArrays });
     const itemknn = ItemKnnModel.fromParts({ params: saved.itemknn, arrays: unnest('itemknn', parts.arrays) as ModelArrays });

@@ -8,10 +8,10 @@
  */
 import type { FitContext } from '../matrix.js';
 import { binFeatures } from './bins.js';
-import { checkDataset, checkParam, checkRows, classifierError, partNumber, Rng, weightOf, type Classifier, type Dataset, type ModelParts } from './dataset.js';
+import { checkDataset, checkParam, checkRows, classifierError, partNumber, Rng, type Classifier, type Dataset, type ModelParts } from './dataset.js';
 import { packTrees, treeValue, unpackTrees, type FlatTree } from './flat-tree.js';
 import { growTree } from './grow.js';
-import { classificationOptions, namesOf, treeDefaults, treeParamsOf, weightedRows, type TreeParams } from './tree.js';
+import { classificationOptions, classStatistics, namesOf, treeDefaults, treeParamsOf, weightedRows, type TreeParams } from './tree.js';
 
 export interface ForestParams extends TreeParams {
   readonly nTrees: number;
@@ -41,14 +41,7 @@ export function fitForest(data: Dataset, params: Partial<ForestParams>, ctx: Fit
   checkParam('forest', 'maxSamples', p.maxSamples, 1e-9, 1);
   // 1. Bin once; per-row statistics a = w, b = w·y as for one tree.
   const binned = binFeatures(data, p.maxBins, ctx.signal);
-  const a = new Float64Array(data.n);
-  const b = new Float64Array(data.n);
-  let total = 0;
-  for (let i = 0; i < data.n; i++) {
-    a[i] = weightOf(data, i);
-    b[i] = a[i]! * data.labels[i]!;
-    total += a[i]!;
-  }
+  const { a, b, total } = classStatistics(data);
   const options = classificationOptions(p, data.d, total, 'forest');
   const pool = weightedRows(data);
   const sampleSize = Math.max(1, Math.round(p.maxSamples * pool.length));

@@ -97,11 +97,8 @@ export function classificationOptions(p: TreeParams, d: number, totalWeight: num
  * Fits one classification tree (feature subsampling, if any, seeded by ctx.seed).
  * @example fitTree(data, { maxDepth: 3 }, ctx).tree.threshold[0]
  */
-export function fitTree(data: Dataset, params: Partial<TreeParams>, ctx: FitContext): TreeModel {
-  const p: TreeParams = { ...treeDefaults, ...params };
-  checkDataset(data, 'tree');
-  // 1. Bin the features; per-row statistics a = w, b = w·y.
-  const binned = binFeatures(data, p.maxBins, ctx.signal);
+/** Per-row statistics for growing classification trees: a = the row's weight, b = weight × label, and their total. */
+export function classStatistics(data: Dataset): { a: Float64Array; b: Float64Array; total: number } {
   const a = new Float64Array(data.n);
   const b = new Float64Array(data.n);
   let total = 0;
@@ -110,6 +107,15 @@ export function fitTree(data: Dataset, params: Partial<TreeParams>, ctx: FitCont
     b[i] = a[i]! * data.labels[i]!;
     total += a[i]!;
   }
+  return { a, b, total };
+}
+
+export function fitTree(data: Dataset, params: Partial<TreeParams>, ctx: FitContext): TreeModel {
+  const p: TreeParams = { ...treeDefaults, ...params };
+  checkDataset(data, 'tree');
+  // 1. Bin the features; per-row statistics a = w, b = w·y.
+  const binned = binFeatures(data, p.maxBins, ctx.signal);
+  const { a, b, total } = classStatistics(data);
   // 2. Grow over every row with positive weight.
   const options = classificationOptions(p, data.d, total, 'tree');
   const tree = growTree(binned, weightedRows(data), a, b, options, new Rng(ctx.seed), ctx.signal);

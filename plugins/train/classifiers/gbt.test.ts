@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { accuracy, logLoss } from './dataset.js';
-import { fitGbt, GbtModel } from './gbt.js';
+import { fitGbt, fitGbtAsync, GbtModel } from './gbt.js';
 import { fitLogistic } from './logistic.js';
 import { abortingContext, nonlinearData, table, testContext, xorData } from './synthetic.js';
 
@@ -77,5 +77,20 @@ describe('gradient-boosted trees', () => {
   test('an abort between rounds stops the fit with the reason', () => {
     const reason = new Error('cancelled by user');
     expect(() => fitGbt(xorData(500, 1), { nRounds: 100 }, abortingContext(3, reason))).toThrow(reason);
+  });
+
+  test('the async fit gives the same model, and a timer that aborts it mid-fit stops it within a round', async () => {
+    const data = nonlinearData(2000, 8, 3);
+    const sync = fitGbt(data, { nRounds: 20 }, testContext(5));
+    const async = await fitGbtAsync(data, { nRounds: 20 }, testContext(5));
+    expect([...async.predictProba(data.features, data.n)]).toEqual([...sync.predictProba(data.features, data.n)]);
+
+    const controller = new AbortController();
+    const reason = new Error('stop now');
+    setTimeout(() => controller.abort(reason), 200);
+    const started = Date.now();
+    await expect(fitGbtAsync(nonlinearData(20_000, 20, 4), { nRounds: 100_000 }, testContext(1, controller.signal))).rejects.toBe(reason);
+    // 100,000 rounds would take many minutes; the bound is loose on purpose (a shared, noisy machine).
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

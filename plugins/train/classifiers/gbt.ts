@@ -64,6 +64,33 @@ export const gbtDefaults: GbtParams = {
  * @example fitGbt(data, { nRounds: 100, learningRate: 0.1, maxDepth: 4 }, ctx).predictProba(x, n)
  */
 export function fitGbt(data: Dataset, params: Partial<GbtParams>, ctx: FitContext): GbtModel {
+  const rounds = boost(data, params, ctx);
+  for (;;) {
+    const step = rounds.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same fit, letting the event loop run between rounds (at most every 40 ms), so that a cancellation from a
+ * timer, a signal or the network reaches it within a round, not after the whole fit.
+ */
+export async function fitGbtAsync(data: Dataset, params: Partial<GbtParams>, ctx: FitContext): Promise<GbtModel> {
+  const rounds = boost(data, params, ctx);
+  let since = Date.now();
+  for (;;) {
+    const step = rounds.next();
+    if (step.done) return step.value;
+    if (Date.now() - since >= 40) {
+      await new Promise((resolve) => setImmediate(resolve));
+      ctx.signal.throwIfAborted();
+      since = Date.now();
+    }
+  }
+}
+
+/** The boosting loop, one round per step. */
+function* boost(data: Dataset, params: Partial<GbtParams>, ctx: FitContext): Generator<void, GbtModel> {
   const p: GbtParams = { ...gbtDefaults, ...params };
   checkDataset(data, 'boosting');
   checkParam('boosting', 'nRounds', p.nRounds, 1, 100_000);
@@ -123,6 +150,7 @@ export function fitGbt(data: Dataset, params: Partial<GbtParams>, ctx: FitContex
     }
     trainLoss[round] = loss / total;
     ctx.progress((round + 1) / p.nRounds, `boosting: round ${round + 1} of ${p.nRounds}, train log loss ${trainLoss[round]!.toFixed(4)}`);
+    yield;
   }
   return new GbtModel(p, data.names, d, baseScore, trees, trainLoss);
 }

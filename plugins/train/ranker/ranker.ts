@@ -18,7 +18,7 @@ import { ident, type Db } from '../../../engine/data/duckdb.js';
 import { fitIals, IalsModel, type IalsParams } from '../algorithms/ials.js';
 import { fitItemKnn, ItemKnnModel, type ItemKnnParams } from '../algorithms/itemknn.js';
 import { checkNumber, invalid, mulberry32, Pacer, withDefaults, type FittedRecommender, type ModelArrays, type ModelParts } from '../algorithms/common.js';
-import { fitGbt, GbtModel, type GbtParams } from '../classifiers/gbt.js';
+import { fitGbtAsync, GbtModel, type GbtParams } from '../classifiers/gbt.js';
 import { loadInteractions } from '../load.js';
 import type { FitContext, Interactions } from '../matrix.js';
 import { Featurizer, FEATURES, type CandidateParams } from './features.js';
@@ -217,7 +217,7 @@ export async function fitRanker(db: Db, relation: string, columns: LineColumns, 
   const positives = data.labels.reduce((a, b) => a + b, 0);
   ctx.progress(0.57, `ranker: ${data.n} rows (${positives} bought) from ${rows.users} users`);
   await pacer.pause();
-  const classifier = fitGbt(data, p.gbt, slice(ctx, 0.57, 0.7, 'boosting'));
+  const classifier = await fitGbtAsync(data, p.gbt, slice(ctx, 0.57, 0.7, 'boosting'));
 
   // 6. Refit on all the lines, statistics at the latest time.
   const now = await timeBefore(db, 0);

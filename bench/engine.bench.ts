@@ -14,25 +14,17 @@ import { validateWorkflow } from '../engine/workflow/validate.js';
 import type { NodeDoc, WorkflowDoc } from '../engine/workflow/schema.js';
 import { builtinPlugins } from '../plugins/builtin.js';
 import { benchNoop } from './bench-plugins.js';
+import { mulberry32 } from '../plugins/train/algorithms/common.js';
 
 const plugins = [...builtinPlugins, benchNoop];
 
 type Shape = 'chain' | 'fan-out' | 'layered';
 const CONCURRENCY = 4;
 
-/** A seeded PRNG (mulberry32), so every run benchmarks the same random DAG. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function dag(shape: Shape, n: number): WorkflowDoc {
   const nodes: NodeDoc[] = [];
-  const rand = random(42);
+  const rand = mulberry32(42); // the same seeded stream every run: the same random DAG
   const width = Math.round(Math.sqrt(n));
   for (let i = 0; i < n; i++) {
     const base = { id: `n${i}`, plugin: 'bench-noop', config: { i } };

@@ -1,11 +1,9 @@
 /** Test helpers for the annotate plugin: a fixture plugin that writes the input rows, and readers of the outputs. */
-import { rm } from 'node:fs/promises';
-import { withDb, type Db } from '../../engine/data/duckdb.js';
 import type { Loom } from '../../engine/loom.js';
 import { type ArtifactRef } from '../../engine/sdk.js';
 import { workflow } from '../../test/builder.js';
-import { runDoc, tempDir } from '../../test/fixtures/loom.js';
-import { sqlDataset } from '../../test/fixtures/sql-dataset.js';
+import { runDoc } from '../../test/fixtures/loom.js';
+import { queryDataset as query, sqlDataset, withTestDb } from '../../test/fixtures/sql-dataset.js';
 
 /** Writes the result of `sql` as a dataset: the input of the node under test. */
 export const fixture = sqlDataset;
@@ -29,23 +27,7 @@ export async function outputsOf(loom: Loom, sql: string, config: Record<string, 
   return node.outputs as Record<(typeof SPLITS)[number] | 'report', ArtifactRef>;
 }
 
-/** Runs `fn` on a database of its own that may read the store and `readRoots`. */
-export async function withTestDb<T>(loom: Loom, fn: (db: Db) => Promise<T>, readRoots: string[] = []): Promise<T> {
-  const scratchDir = await tempDir('annotate-read-');
-  try {
-    return await withDb({ artifacts: loom.artifacts, scratchDir, signal: new AbortController().signal }, fn, { readRoots });
-  } finally {
-    await rm(scratchDir, { recursive: true, force: true });
-  }
-}
 
-/** Runs `sql` over a dataset artifact loaded as `t`. */
-export async function query(loom: Loom, ref: ArtifactRef, sql: string) {
-  return withTestDb(loom, async (db) => {
-    await db.load('t', ref);
-    return db.all(sql);
-  });
-}
 
 /** The ids in each split, in output order. */
 export async function idsBySplit(loom: Loom, outputs: Record<string, ArtifactRef>, id = 'id') {
@@ -53,3 +35,5 @@ export async function idsBySplit(loom: Loom, outputs: Record<string, ArtifactRef
   for (const split of SPLITS) result[split] = (await query(loom, outputs[split]!, `SELECT CAST(${id} AS DOUBLE) AS id FROM t`)).map((r) => Number(r.id));
   return result;
 }
+
+export { query, withTestDb };

@@ -1,13 +1,11 @@
 /** Test helpers for the clean plugin's suites: a fixture plugin that writes a dataset from SQL, and a runner. */
-import { rm } from 'node:fs/promises';
-import { withDb, type Db } from '../../engine/data/duckdb.js';
 import type { Loom } from '../../engine/loom.js';
 import { asAnyPlugin } from '../../engine/plugin/define.js';
-import { type ArtifactRef, type JsonValue } from '../../engine/sdk.js';
+import { type JsonValue } from '../../engine/sdk.js';
 import { workflow } from '../../test/builder.js';
-import { loomTest, runDoc, tempDir } from '../../test/fixtures/loom.js';
+import { loomTest, runDoc } from '../../test/fixtures/loom.js';
 import clean from './clean.plugin.js';
-import { sqlDataset } from '../../test/fixtures/sql-dataset.js';
+import { queryDataset as query, sqlDataset, withTestDb } from '../../test/fixtures/sql-dataset.js';
 
 /** Writes the dataset its config's query selects: the input of the clean node in these tests. */
 export const fixture = sqlDataset;
@@ -52,20 +50,4 @@ export async function runClean(loom: Loom, sql: string, rules: unknown[], readRo
   };
 }
 
-/** Runs a query over a dataset artifact loaded as `t`. */
-export async function query(loom: Loom, ref: ArtifactRef, sql: string) {
-  return withTestDb(loom, async (db) => {
-    await db.load('t', ref);
-    return db.all(sql);
-  });
-}
-
-/** A sandboxed DuckDB of the test's own, over the Loom's artifact store (and `readRoots`). */
-export async function withTestDb<T>(loom: Loom, fn: (db: Db) => Promise<T>, readRoots: string[] = []): Promise<T> {
-  const scratchDir = await tempDir('loom-clean-');
-  try {
-    return await withDb({ artifacts: loom.artifacts, scratchDir, signal: new AbortController().signal }, fn, { readRoots });
-  } finally {
-    await rm(scratchDir, { recursive: true, force: true });
-  }
-}
+export { query, withTestDb };

@@ -7,18 +7,10 @@
  * keeps each user's two scores together, which cancels most of the user-to-user variance.
  */
 import { PluginError } from '../../engine/sdk.js';
+import { mulberry32 } from '../train/algorithms/common.js';
 
-/** A small, fast, seeded PRNG (Tommy Ettinger's mulberry32): uniform floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's one seeded PRNG; re-exported because the bootstrap's seeds are documented in its terms.
+export { mulberry32 };
 
 export interface BootstrapOptions {
   /** Number of resamples B; 1000 by default. */

@@ -1,13 +1,9 @@
 /** Test helpers for featurize: a fixture plugin that writes a dataset from SQL, and readers for the outputs. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { withDb } from '../../engine/data/duckdb.js';
 import type { Loom } from '../../engine/loom.js';
 import { type ArtifactRef, type JsonValue } from '../../engine/sdk.js';
 import { workflow } from '../../test/builder.js';
 import { runDoc } from '../../test/fixtures/loom.js';
-import { sqlDataset } from '../../test/fixtures/sql-dataset.js';
+import { queryDataset, sqlDataset } from '../../test/fixtures/sql-dataset.js';
 
 export const fixture = sqlDataset;
 
@@ -44,14 +40,4 @@ export async function runFeaturize(loom: Loom, options: { train: string; test?: 
 }
 
 /** Every row of a dataset artifact, by a query over the view `t` (cast in SQL for exact values). */
-export async function rows(loom: Loom, ref: ArtifactRef, sql = 'SELECT * FROM t'): Promise<Record<string, JsonValue>[]> {
-  const scratchDir = await mkdtemp(join(tmpdir(), 'featurize-read-'));
-  try {
-    return await withDb({ artifacts: loom.artifacts, scratchDir, signal: new AbortController().signal }, async (db) => {
-      await db.load('t', ref);
-      return db.all(sql);
-    });
-  } finally {
-    await rm(scratchDir, { recursive: true, force: true });
-  }
-}
+export const rows = (loom: Loom, ref: ArtifactRef, sql = 'SELECT * FROM t'): Promise<Record<string, JsonValue>[]> => queryDataset(loom, ref, sql);

@@ -13,9 +13,8 @@ import type { ArtifactStore } from '../plugin/types.js';
 import type { CompiledWorkflow } from '../workflow/compiled.js';
 import type { RunEvent, RunEventInput } from './events.js';
 import { executeNode } from './execute-node.js';
-import { dataRootsFromEnv, fsNodeState } from '../store/fs-node-state.js';
-import { keyParts, whyRun, type KeyParts } from './cache-key.js';
-import type { JsonValue } from '../json.js';
+import { dataRootsFromEnv } from '../store/fs-node-state.js';
+import { keyParts, whyRun } from './cache-key.js';
 import { Planner, type PlanAction } from './plan.js';
 import type { CacheIndex, ControlMessage, Journal } from './ports.js';
 import { retryDelayMs } from './retry.js';
@@ -257,9 +256,8 @@ export class EmbeddedEngine {
       }
     }
     // The parts of the key of this node's last success, kept so that the run can say why the node runs again.
-    const memory = fsNodeState(this.services.home, run.workflow.name, node.id, 'last-run');
     const parts = keyParts(node, inputs);
-    const reason = whyRun(node, parts, (await memory.get()) as KeyParts | undefined);
+    const reason = whyRun(node, parts, await cache.lastRun(run.workflow.name, node.id));
     for (let attempt = action.attempt; ; attempt++) {
       this.#emit(run, { type: 'node.started', nodeId: node.id, attempt, cacheKey, ...(attempt === action.attempt ? { reason } : {}) });
       const started = Date.now();
@@ -279,7 +277,7 @@ export class EmbeddedEngine {
           { registry: this.services.registry, artifacts, home: this.services.home, dataRoots: dataRootsFromEnv() },
         );
         if (node.cache) await cache.put(cacheKey, { outputs, runId: run.runId, nodeId: node.id, at: new Date().toISOString() });
-        await memory.set(parts as unknown as JsonValue);
+        await cache.setLastRun(run.workflow.name, node.id, parts);
         return this.#emit(run, { type: 'node.succeeded', nodeId: node.id, attempt, durationMs: Date.now() - started, outputs });
       } catch (caught) {
         if (signal.aborted) return this.#emit(run, { type: 'node.cancelled', nodeId: node.id, attempt });

@@ -5,6 +5,7 @@
 import type { ArtifactRef } from '../plugin/types.js';
 import type { CompiledWorkflow } from '../workflow/compiled.js';
 import type { NodeOutputs, RunEvent, RunStatus } from './events.js';
+import type { KeyParts } from './cache-key.js';
 
 export const JournalId = Symbol.for('loom.Journal');
 export const CacheIndexId = Symbol.for('loom.CacheIndex');
@@ -59,6 +60,9 @@ export interface CacheEntry {
 export interface CacheIndex {
   get(key: string): Promise<CacheEntry | undefined>;
   put(key: string, entry: CacheEntry): Promise<void>;
+  /** What the key of a node's last success was made of, so that a later run can say why the node runs again. */
+  lastRun(workflow: string, nodeId: string): Promise<KeyParts | undefined>;
+  setLastRun(workflow: string, nodeId: string, parts: KeyParts): Promise<void>;
 }
 
 export type { ArtifactRef };

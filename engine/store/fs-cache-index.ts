@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KeyParts } from '../run/cache-key.js';
 import type { CacheEntry, CacheIndex } from '../run/ports.js';
 import { writeSmallFileAtomicSync } from './atomic.js';
 
@@ -31,6 +32,23 @@ export class FsCacheIndex implements CacheIndex {
   async put(key: string, entry: CacheEntry): Promise<void> {
     // NOTE: not flushed: after a power cut a lost entry only means the node runs again.
     writeSmallFileAtomicSync(this.#file(key), JSON.stringify(entry), this.#tmp);
+  }
+
+  async lastRun(workflow: string, nodeId: string): Promise<KeyParts | undefined> {
+    try {
+      return JSON.parse(readFileSync(this.#lastRunFile(workflow, nodeId), 'utf8')) as KeyParts;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async setLastRun(workflow: string, nodeId: string, parts: KeyParts): Promise<void> {
+    writeSmallFileAtomicSync(this.#lastRunFile(workflow, nodeId), JSON.stringify(parts), this.#tmp);
+  }
+
+  // Workflow names and node ids are checked by the schema: no path separators.
+  #lastRunFile(workflow: string, nodeId: string): string {
+    return join(this.#root, 'last-run', workflow, `${nodeId}.json`);
   }
 
   #file(key: string): string {

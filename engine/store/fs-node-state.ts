@@ -5,13 +5,9 @@ import type { JsonValue } from '../json.js';
 import type { NodeStateStore } from '../plugin/types.js';
 import { writeFileAtomic } from './atomic.js';
 
-/**
- * `kind` keeps the engine's own notes apart from the plugin's state: node ids cannot contain ".", so
- * `<nodeId>.<kind>.json` never collides with another node's `<nodeId>.json`.
- */
-export function fsNodeState(home: string, workflow: string, nodeId: string, kind?: string): NodeStateStore {
+export function fsNodeState(home: string, workflow: string, nodeId: string): NodeStateStore {
   // Workflow names and node ids are checked by the schema: letters, digits, ".", "_", "-"; no path separators.
-  const file = join(home, 'state', workflow, kind ? `${nodeId}.${kind}.json` : `${nodeId}.json`);
+  const file = join(home, 'state', workflow, `${nodeId}.json`);
   return {
     async get<T extends JsonValue = JsonValue>() {
       try {

@@ -69,6 +69,16 @@ describe('SqliteCacheIndex', () => {
     expect(await reopened.get(key)).toEqual({ outputs: {}, runId: 'r2', nodeId: 'n', at: 'now' });
     reopened.close();
   });
+
+  test('remembers the key parts of each node\'s last success, per workflow', async () => {
+    const cache = new SqliteCacheIndex(join(home, 'cache.db'));
+    const parts = { plugin: 'clean@1.0.0', config: 'ab', inputs: { data: 'cd' } };
+    expect(await cache.lastRun('w', 'clean')).toBeUndefined();
+    await cache.setLastRun('w', 'clean', parts);
+    expect(await cache.lastRun('w', 'clean')).toEqual(parts);
+    expect(await cache.lastRun('other', 'clean')).toBeUndefined();
+    cache.close();
+  });
 });
 
 describe('FsCacheIndex', () => {

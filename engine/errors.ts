@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'PLUGIN_NOT_FOUND'
   | 'USAGE'
   | 'ENGINE_UNAVAILABLE'
+  | 'REGISTRY'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'INTERNAL';
 
 export class LoomError extends Error {

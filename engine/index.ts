@@ -19,4 +19,6 @@ export { executeNode, type NodeAttempt, type ExecutorServices } from './run/exec
 export { EmbeddedEngine, newRunId, type RunHandle, type RunListener, type RunOptions } from './run/embedded-engine.js';
 export type { RunEvent, RunEventType, RunStatus, NodeStatus, NodeOutputs } from './run/events.js';
 export { applyEvent, emptyRunState, foldEvents, type NodeState, type RunState } from './run/state.js';
+export type { NewVersion, MoveAlias, Rollback, AuditEntry } from './registry/types.js';
+export { SqliteRegistry } from './store/sqlite-registry.js';
 export type { Journal, CacheIndex, CacheEntry, RunRecord } from './run/ports.js';

@@ -12,8 +12,11 @@ import { FsArtifactStore } from './store/fs-artifact-store.js';
 import { FsCacheIndex } from './store/fs-cache-index.js';
 import { SqliteCacheIndex } from './store/sqlite-cache-index.js';
 import { SqliteJournal } from './store/sqlite-journal.js';
+import { SqliteRegistry } from './store/sqlite-registry.js';
+import type { ModelRegistry } from './registry/types.js';
 
 export const PluginId = Symbol.for('loom.Plugin');
+export const ModelRegistryId = Symbol.for('loom.ModelRegistry');
 
 /** The data home: `LOOM_HOME`, or `.loom` in the current directory. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,6 +31,7 @@ export function storeModule(home: string): ContainerModule {
       .toResolvedValue(() => (process.env.LOOM_CACHE_INDEX === 'files' ? new FsCacheIndex(home) : new SqliteCacheIndex(join(home, 'cache.db'))))
       .inSingletonScope();
     bind<Journal>(JournalId).toResolvedValue(() => new SqliteJournal(join(home, 'journal.db'))).inSingletonScope();
+    bind<ModelRegistry>(ModelRegistryId).toResolvedValue(() => new SqliteRegistry(join(home, 'registry.db'))).inSingletonScope();
   });
 }
 
@@ -37,9 +41,9 @@ export const engineModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind<EmbeddedEngine>(EmbeddedEngineId)
     .toResolvedValue(
-      (registry: PluginRegistry, artifacts: ArtifactStore, journal: Journal, cache: CacheIndex, home: string) =>
-        new EmbeddedEngine({ registry, artifacts, journal, cache, home }),
-      [PluginRegistryId, ArtifactStoreId, JournalId, CacheIndexId, LoomHomeId],
+      (registry: PluginRegistry, artifacts: ArtifactStore, journal: Journal, cache: CacheIndex, home: string, models: ModelRegistry) =>
+        new EmbeddedEngine({ registry, artifacts, journal, cache, home, models }),
+      [PluginRegistryId, ArtifactStoreId, JournalId, CacheIndexId, LoomHomeId, ModelRegistryId],
     )
     .inSingletonScope();
 });
@@ -58,6 +62,8 @@ export interface Loom {
   readonly journal: Journal;
   readonly artifacts: ArtifactStore;
   readonly cache: CacheIndex;
+  /** The model registry (`registry.db` in the data home, opened on first use). */
+  readonly models: ModelRegistry;
   close(): void;
 }
 
@@ -68,6 +74,7 @@ export function createLoom(options: { home?: string; plugins: Iterable<AnyPlugin
   container.load(storeModule(home), engineModule, pluginModule(options.plugins));
   const journal = container.get<Journal>(JournalId);
   const cache = container.get<CacheIndex>(CacheIndexId);
+  const models = container.get<ModelRegistry>(ModelRegistryId);
   return {
     container,
     home,
@@ -76,8 +83,10 @@ export function createLoom(options: { home?: string; plugins: Iterable<AnyPlugin
     journal,
     artifacts: container.get<ArtifactStore>(ArtifactStoreId),
     cache,
+    models,
     close: () => {
       journal.close();
+      models.close();
       (cache as Partial<SqliteCacheIndex>).close?.();
     },
   };

@@ -8,6 +8,7 @@ export type {
   ArtifactRef,
   ArtifactStore,
   ArtifactType,
+  LineageEntry,
   Logger,
   PluginDefinition,
   PortSpec,
@@ -15,3 +16,4 @@ export type {
   RunContext,
 } from './plugin/types.js';
 export type { JsonObject, JsonValue } from './json.js';
+export { RegistryError, type ModelRegistry, type ModelVersion, type RegisteredModel, type AliasMove, type Lineage } from './registry/types.js';

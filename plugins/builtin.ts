@@ -11,6 +11,8 @@ import featurize from './featurize/featurize.plugin.js';
 import evaluate from './evaluate/evaluate.plugin.js';
 import integrate from './integrate/integrate.plugin.js';
 import noop from './noop/noop.plugin.js';
+import publish from './publish/publish.plugin.js';
+import rollback from './rollback/rollback.plugin.js';
 import sleep from './sleep/sleep.plugin.js';
 import train from './train/train.plugin.js';
 
@@ -22,6 +24,8 @@ export const builtinPlugins: readonly AnyPlugin[] = [
   asAnyPlugin(featurize),
   asAnyPlugin(train),
   asAnyPlugin(evaluate),
+  asAnyPlugin(publish),
+  asAnyPlugin(rollback),
   asAnyPlugin(approve),
   asAnyPlugin(constant),
   asAnyPlugin(noop),

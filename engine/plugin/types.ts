@@ -1,6 +1,7 @@
 /** The plugin contract: what a plugin describes, what its `run` receives, and the artifacts it exchanges. */
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { JsonObject, JsonValue } from '../json.js';
+import type { ModelRegistry } from '../registry/types.js';
 
 export const PORT_TYPES = ['dataset', 'model', 'metrics', 'json', 'file', 'any'] as const;
 /** What travels on an edge. `any` accepts and offers every type. */
@@ -88,6 +89,18 @@ export interface RunContext<C, I extends PortSpecs> {
   readonly dataRoots: readonly string[];
   /** A small JSON value kept for this node of this workflow across runs (e.g. what collect already read). */
   readonly state: NodeStateStore;
+  /** Every output of every node upstream of this one, nearest last; empty unless the plugin declares `lineage`. */
+  readonly lineage: readonly LineageEntry[];
+  /** The model registry of the data home. */
+  readonly models: ModelRegistry;
+}
+
+/** One artifact upstream of a node: which node and port produced it. */
+export interface LineageEntry {
+  readonly node: string;
+  readonly plugin: string;
+  readonly port: string;
+  readonly sha256: string;
 }
 
 export interface NodeStateStore {
@@ -119,6 +132,11 @@ export interface PluginDefinition<
    * A function decides per node from the node's resolved config.
    */
   readonly volatile?: boolean | ((config: ConfigOf<S>) => boolean);
+  /**
+   * The plugin records where its inputs came from (e.g. a registry publishing a model): its context then carries
+   * `lineage`, every artifact produced upstream of its node in this run. Off by default: it costs a list per node.
+   */
+  readonly lineage?: boolean;
   run(ctx: RunContext<ConfigOf<S>, I>): Promise<PluginOutputs<O>>;
 }
 

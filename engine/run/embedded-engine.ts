@@ -3,6 +3,7 @@
  * before anything acts on it; the planner decides what runs next; the executor runs each node attempt.
  * Resuming a run replays its journal into a fresh planner and carries on.
  */
+import type { ModelRegistry } from '../registry/types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,6 +48,7 @@ export interface EngineServices {
   readonly journal: Journal;
   readonly cache: CacheIndex;
   readonly home: string;
+  readonly models: ModelRegistry;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -273,8 +275,9 @@ export class EmbeddedEngine {
             onProgress: (fraction, message) => this.#emit(run, { type: 'node.progress', nodeId: node.id, fraction, ...(message === undefined ? {} : { message }) }),
             onLog: (level, message) => this.#emit(run, { type: 'node.log', nodeId: node.id, level, message }),
             workflowDir: run.workflow.baseDir,
+            ...(action.lineage ? { lineage: action.lineage } : {}),
           },
-          { registry: this.services.registry, artifacts, home: this.services.home, dataRoots: dataRootsFromEnv() },
+          { registry: this.services.registry, artifacts, home: this.services.home, dataRoots: dataRootsFromEnv(), models: this.services.models },
         );
         if (node.cache) await cache.put(cacheKey, { outputs, runId: run.runId, nodeId: node.id, at: new Date().toISOString() });
         await cache.setLastRun(run.workflow.name, node.id, parts);

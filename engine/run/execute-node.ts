@@ -9,7 +9,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledError, LoomError, NodeTimeoutError } from '../errors.js';
 import type { PluginRegistry } from '../plugin/registry.js';
-import type { AnyPlugin, ArtifactRef, ArtifactStore, Logger, RunContext } from '../plugin/types.js';
+import type { AnyPlugin, ArtifactRef, ArtifactStore, LineageEntry, Logger, RunContext } from '../plugin/types.js';
+import type { ModelRegistry } from '../registry/types.js';
 import type { CompiledNode } from '../workflow/compiled.js';
 import type { NodeInputs } from './cache-key.js';
 import type { LogLevel, NodeOutputs } from './events.js';
@@ -27,6 +28,8 @@ export interface NodeAttempt {
   readonly onLog: (level: LogLevel, message: string) => void;
   /** The folder of the workflow file. */
   readonly workflowDir: string;
+  /** The planner's lineage for nodes whose plugin declares it. */
+  readonly lineage?: readonly LineageEntry[];
 }
 
 export interface ExecutorServices {
@@ -36,6 +39,7 @@ export interface ExecutorServices {
   readonly home: string;
   /** Directories besides the workflow's folder that nodes may read input files from. */
   readonly dataRoots: readonly string[];
+  readonly models: ModelRegistry;
 }
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -135,6 +139,8 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
     workflowDir: attempt.workflowDir,
     dataRoots: [attempt.workflowDir, ...services.dataRoots],
     state: fsNodeState(services.home, attempt.workflow, node.id),
+    lineage: attempt.lineage ?? [],
+    models: services.models,
   };
   const aborted = abortion(controller.signal);
   try {

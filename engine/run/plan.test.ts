@@ -55,6 +55,27 @@ describe('Planner', () => {
     expect(summary(planner.next())).toEqual([]);
   });
 
+  test('a node whose plugin asks for lineage gets every upstream output, farthest first; others get none', () => {
+    // a ─► b ─► d (lineage), c is d's other input and shares a with b
+    const withLineage = flow(node('a'), node('b', 'a'), node('c', 'a'), { ...node('d', 'b', 'c'), lineage: true });
+    const planner = new Planner(withLineage);
+    for (const batch of [['a'], ['b', 'c']]) {
+      const starts = planner.next();
+      for (const s of starts) expect(s).not.toHaveProperty('lineage');
+      for (const id of batch) {
+        planner.apply(started(id));
+        planner.apply(succeeded(id));
+      }
+    }
+    const [d] = planner.next();
+    expect(d).toMatchObject({ kind: 'start', node: { id: 'd' } });
+    expect((d as Extract<PlanAction, { kind: 'start' }>).lineage).toEqual([
+      { node: 'a', plugin: 'noop', port: 'out', sha256: ref('a').sha256 },
+      { node: 'b', plugin: 'noop', port: 'out', sha256: ref('b').sha256 },
+      { node: 'c', plugin: 'noop', port: 'out', sha256: ref('c').sha256 },
+    ]);
+  });
+
   test('skips everything below a failure, naming the cause, and fails the run', () => {
     const planner = new Planner(diamond);
     planner.next();

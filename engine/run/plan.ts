@@ -3,13 +3,21 @@
  * into node states and answers with actions. Pure and deterministic (no I/O, no clock, no randomness), so
  * the Temporal interpreter workflow runs this very code, and resuming a run is replaying its journal into it.
  */
-import type { ArtifactRef } from '../plugin/types.js';
+import type { ArtifactRef, LineageEntry } from '../plugin/types.js';
 import type { CompiledNode, CompiledWorkflow } from '../workflow/compiled.js';
 import { cacheKey, type NodeInputs } from './cache-key.js';
 import type { NodeOutputs, NodeStatus, RunEvent, RunStatus } from './events.js';
 
 export type PlanAction =
-  | { readonly kind: 'start'; readonly node: CompiledNode; readonly inputs: NodeInputs; readonly cacheKey: string; readonly attempt: number }
+  | {
+      readonly kind: 'start';
+      readonly node: CompiledNode;
+      readonly inputs: NodeInputs;
+      readonly cacheKey: string;
+      readonly attempt: number;
+      /** For plugins that declare `lineage`: every upstream output. */
+      readonly lineage?: readonly LineageEntry[];
+    }
   | { readonly kind: 'skip'; readonly nodeId: string; readonly reason: string }
   | { readonly kind: 'finish'; readonly status: Exclude<RunStatus, 'running'> };
 
@@ -133,7 +141,23 @@ export class Planner {
   #start(node: PlanNode): PlanAction {
     const inputs = this.#inputsOf(node.spec);
     this.#setStatus(node, 'scheduled');
-    return { kind: 'start', node: node.spec, inputs, cacheKey: cacheKey(node.spec, inputs), attempt: node.nextAttempt };
+    const start = { kind: 'start', node: node.spec, inputs, cacheKey: cacheKey(node.spec, inputs), attempt: node.nextAttempt } as const;
+    return node.spec.lineage ? { ...start, lineage: this.#lineageOf(node.spec) } : start;
+  }
+
+  /** Every output of every ancestor, depth-first from the node's dependencies, farthest first. */
+  #lineageOf(spec: CompiledNode): LineageEntry[] {
+    const seen = new Set<string>();
+    const order: PlanNode[] = [];
+    const visit = (id: string) => {
+      if (seen.has(id)) return;
+      seen.add(id);
+      const node = this.#nodes.get(id)!;
+      for (const dep of node.spec.dependsOn) visit(dep);
+      order.push(node);
+    };
+    for (const dep of spec.dependsOn) visit(dep);
+    return order.flatMap((n) => Object.entries(n.outputs ?? {}).map(([port, ref]) => ({ node: n.spec.id, plugin: n.spec.plugin, port, sha256: ref.sha256 })));
   }
 
   #inputsOf(spec: CompiledNode): NodeInputs {

@@ -11,10 +11,10 @@ import type { EngineServices } from '../run/embedded-engine.js';
 import { dataRootsFromEnv } from '../store/fs-node-state.js';
 import { NODE_ACTIVITY, type NodeActivityInput, type NodeActivityResult, type NodeFailureDetails, type NodeProgress } from './contract.js';
 
-export type ActivityServices = Pick<EngineServices, 'registry' | 'artifacts' | 'cache' | 'home'>;
+export type ActivityServices = Pick<EngineServices, 'registry' | 'artifacts' | 'cache' | 'home' | 'models'>;
 
 export function createActivities(services: ActivityServices) {
-  const { registry, artifacts, cache, home } = services;
+  const { registry, artifacts, cache, home, models } = services;
 
   async function loomNode(input: NodeActivityInput): Promise<NodeActivityResult> {
     const context = Context.current();
@@ -48,8 +48,9 @@ export function createActivities(services: ActivityServices) {
           },
           onLog: (level, message) => context.log[level](`${input.runId} ${node.id}: ${message}`),
           workflowDir: input.workflowDir,
+          ...(input.lineage ? { lineage: input.lineage } : {}),
         },
-        { registry, artifacts, home, dataRoots: dataRootsFromEnv() },
+        { registry, artifacts, home, dataRoots: dataRootsFromEnv(), models },
       );
       if (node.cache) await cache.put(cacheKey, { outputs, runId: input.runId, nodeId: node.id, at: new Date().toISOString() });
       return { cached: false, outputs, attempt, durationMs: Date.now() - started };

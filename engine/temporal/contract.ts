@@ -5,6 +5,7 @@
 import type { ErrorInfo } from '../errors.js';
 import type { NodeInputs } from '../run/cache-key.js';
 import type { NodeOutputs, RunEvent } from '../run/events.js';
+import type { LineageEntry } from '../plugin/types.js';
 import type { CompiledNode, CompiledWorkflow } from '../workflow/compiled.js';
 
 export const WORKFLOW_TYPE = 'loomRun';
@@ -32,6 +33,7 @@ export interface NodeActivityInput {
   readonly node: CompiledNode;
   readonly inputs: NodeInputs;
   readonly cacheKey: string;
+  readonly lineage?: readonly LineageEntry[];
 }
 
 export type NodeActivityResult =

@@ -46,7 +46,7 @@ export async function createWorker(
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({ registry: loom.registry, artifacts: loom.artifacts, cache: loom.cache, home: loom.home }),
+    activities: createActivities({ registry: loom.registry, artifacts: loom.artifacts, cache: loom.cache, home: loom.home, models: loom.models }),
     maxConcurrentActivityTaskExecutions: options.concurrency ?? 16,
     shutdownGraceTime: '5s',
   });

@@ -111,7 +111,15 @@ export async function loomRun(input: LoomRunInput): Promise<RunState> {
 
   const runNode = async (start: Start) => {
     const { node } = start;
-    const payload: NodeActivityInput = { runId, workflow: workflow.name, workflowDir: workflow.baseDir, node, inputs: start.inputs, cacheKey: start.cacheKey };
+    const payload: NodeActivityInput = {
+      runId,
+      workflow: workflow.name,
+      workflowDir: workflow.baseDir,
+      node,
+      inputs: start.inputs,
+      cacheKey: start.cacheKey,
+      ...(start.lineage ? { lineage: start.lineage } : {}),
+    };
     const began = Date.now();
     for (let lost = 0; ; lost++) {
       const scope = new wf.CancellationScope();

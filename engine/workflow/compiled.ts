@@ -35,6 +35,8 @@ export interface CompiledNode {
   readonly retry: RetryPolicy;
   readonly timeoutMs: number | undefined;
   readonly cache: boolean;
+  /** The plugin asked for the run's lineage: every artifact upstream of this node (see `RunContext.lineage`). */
+  readonly lineage?: true;
 }
 
 export interface CompiledWorkflow {

@@ -158,6 +158,7 @@ function compileNode(info: NodeInfo, config: JsonObject): CompiledNode {
     retry: { ...DEFAULT_RETRY, ...doc.retry },
     timeoutMs: doc.timeoutMs,
     cache: doc.cache !== false && !isVolatile(plugin!, config),
+    ...(plugin!.lineage ? { lineage: true as const } : {}),
   };
 }
 

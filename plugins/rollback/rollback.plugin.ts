@@ -1,0 +1,59 @@
+/**
+ * rollback: moves a model's alias (`production` by default) back to the version that held it before, or to a
+ * named version, recording who and why. Wired to a post-publish check (evaluate's metrics on fresh data), it rolls
+ * back only when that check failed, so a workflow can undo a bad release by itself.
+ */
+import { definePlugin, Type } from '../../engine/sdk.js';
+
+interface Check {
+  readonly pass?: boolean;
+  readonly reason?: string;
+}
+
+export default definePlugin({
+  name: 'rollback',
+  version: '1.0.0',
+  title: 'Roll back a model',
+  description:
+    'Moves the "production" alias of a registered model back to its previous holder (or to a given version). With a check wired in, ' +
+    'only when that check did not pass.',
+  category: 'publish',
+  volatile: true,
+  inputs: {
+    check: {
+      type: 'metrics',
+      optional: true,
+      title: 'Check',
+      description: 'Metrics with a "pass" verdict, e.g. evaluate on fresh data; the rollback happens only when pass is false.',
+    },
+  },
+  outputs: { result: { type: 'json', title: 'Result', description: '{ rolledBack, name, alias, from, to, reason }' } },
+  config: Type.Object(
+    {
+      name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', description: 'The registered model name.' }),
+      alias: Type.String({ default: 'production', description: 'The alias to move back.' }),
+      to: Type.Optional(Type.Integer({ minimum: 1, description: 'The version to go back to (default: the previous holder of the alias).' })),
+      reason: Type.String({ minLength: 1, default: 'rolled back by a workflow', description: 'Why; kept in the alias history.' }),
+    },
+    { additionalProperties: false },
+  ),
+  async run(ctx) {
+    const { name, alias, to, reason } = ctx.config;
+    const actor = `workflow:${ctx.workflow}`;
+    let why = reason;
+    if (ctx.inputs.check) {
+      const check = await ctx.artifacts.readJson<Check>(ctx.inputs.check);
+      if (check.pass !== false) {
+        const result = { rolledBack: false, name, alias, from: null, to: null, reason: `the check passed: ${check.reason ?? 'no regression'}` };
+        ctx.log.info(result.reason);
+        return { result: await ctx.artifacts.putJson('json', result) };
+      }
+      why = `${reason}: the check failed: ${check.reason ?? 'no reason given'}`;
+    }
+    const move = await ctx.models.rollback({ name, alias, ...(to === undefined ? {} : { to }), actor, reason: why });
+    await ctx.models.audit({ actor, action: 'rollback', target: name, detail: { alias, from: move.from, to: move.to, reason: why, run: ctx.runId } });
+    ctx.log.warn(`${name}: "${alias}" moved back from version ${move.from} to ${move.to}: ${why}`);
+    const result = { rolledBack: true, name, alias, from: move.from, to: move.to, reason: why };
+    return { result: await ctx.artifacts.putJson('json', result) };
+  },
+});

@@ -3,6 +3,7 @@ import { asAnyPlugin } from '../engine/plugin/define.js';
 import type { AnyPlugin } from '../engine/plugin/types.js';
 import annotate from './annotate/annotate.plugin.js';
 import approve from './approve/approve.plugin.js';
+import classify from './classify/classify.plugin.js';
 import clean from './clean/clean.plugin.js';
 import collect from './collect/collect.plugin.js';
 import constant from './constant/constant.plugin.js';
@@ -23,6 +24,7 @@ export const builtinPlugins: readonly AnyPlugin[] = [
   asAnyPlugin(integrate),
   asAnyPlugin(featurize),
   asAnyPlugin(train),
+  asAnyPlugin(classify),
   asAnyPlugin(evaluate),
   asAnyPlugin(publish),
   asAnyPlugin(rollback),

@@ -80,7 +80,7 @@ export async function ialsBench(): Promise<void> {
     }
     const [ls, ps] = [median(loom.map((r) => r.seconds)), median(peer.map((r) => r.seconds))];
     console.log(`\niALS · ${matrix.users.length} users × ${matrix.items.length} items, ${matrix.values.length} cells · 64 factors, λ 0.01, 15 iterations, CG, 1 thread · medians of ${REPS}`);
-    console.log(`  Loom (TypeScript)   ${ls.toFixed(2)} s   NDCG@10 ${median(loom.map((r) => r.ndcg)).toFixed(4)}`);
+    console.log(`  Loom (wasm SIMD)    ${ls.toFixed(2)} s   NDCG@10 ${median(loom.map((r) => r.ndcg)).toFixed(4)}`);
     console.log(`  implicit 0.7.3      ${ps.toFixed(2)} s   NDCG@10 ${median(peer.map((r) => r.ndcg)).toFixed(4)}`);
     console.log(`  Loom/implicit time ${(ls / ps).toFixed(2)} (target ≤ 1.0 at equal or better NDCG)`);
   } finally {

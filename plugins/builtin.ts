@@ -6,6 +6,7 @@ import approve from './approve/approve.plugin.js';
 import classify from './classify/classify.plugin.js';
 import clean from './clean/clean.plugin.js';
 import collect from './collect/collect.plugin.js';
+import encrypt from './encrypt/encrypt.plugin.js';
 import constant from './constant/constant.plugin.js';
 import fail from './fail/fail.plugin.js';
 import featurize from './featurize/featurize.plugin.js';
@@ -26,6 +27,7 @@ export const builtinPlugins: readonly AnyPlugin[] = [
   asAnyPlugin(train),
   asAnyPlugin(classify),
   asAnyPlugin(evaluate),
+  asAnyPlugin(encrypt),
   asAnyPlugin(publish),
   asAnyPlugin(rollback),
   asAnyPlugin(approve),

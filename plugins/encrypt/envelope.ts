@@ -3,7 +3,8 @@
  * 256-bit data key; the bytes are sealed with AES-256-GCM (random 96-bit IV, 16-byte tag) with the model name,
  * version and plaintext digest bound as additional authenticated data; the data key is wrapped for one key
  * (a symmetric key-encryption key, an X25519 recipient, or an RSA-OAEP recipient), and the plaintext digest is
- * signed with Ed25519. Rotating keys re-wraps the data key and leaves the ciphertext as it is.
+ * signed with Ed25519 together with the binding (the same bytes as the AAD), so a signature vouches for this model
+ * under this name and version. Rotating keys re-wraps the data key and leaves the ciphertext and signature as they are.
  *
  * File: "LOOMENC1" · uint32 LE header length · UTF-8 JSON header · ciphertext.
  */
@@ -55,7 +56,8 @@ export class EnvelopeError extends PluginError {
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64');
-const aadOf = (binding: Binding, digest: string) => Buffer.from(JSON.stringify([binding.model, binding.version, digest]));
+/** The additional authenticated data, and what the signature signs: the binding and the plaintext digest. */
+export const aadOf = (binding: Binding, digest: string) => Buffer.from(JSON.stringify([binding.model, binding.version, digest]));
 
 function gcmSeal(key: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) {
   const iv = randomBytes(12);
@@ -100,7 +102,10 @@ export function wrapKey(dataKey: Uint8Array, recipient: Recipient): WrappedKey {
 
 /** Opens a wrapped data key; a wrong or mismatched key is a clear error naming the key ids. */
 export function unwrapKey(wrapped: WrappedKey, opener: Opener): Buffer {
-  const wrong = `the data key was wrapped for key "${wrapped.keyId}" and cannot be opened with key "${opener.keyId}"`;
+  const wrong =
+    wrapped.keyId === opener.keyId
+      ? `key "${opener.keyId}" does not open the data key: it is not the key the data key was wrapped with, though its id is the same`
+      : `the data key was wrapped for key "${wrapped.keyId}" and cannot be opened with key "${opener.keyId}"`;
   if (wrapped.alg === 'A256GCM-KW') {
     if (opener.kind !== 'kek') throw new EnvelopeError(wrong);
     return gcmOpen(opener.key, unb64(wrapped.iv), unb64(wrapped.tag), unb64(wrapped.key), undefined, wrong);
@@ -131,7 +136,7 @@ export function seal(plaintext: Uint8Array, binding: Binding, recipient: Recipie
   const header: EnvelopeHeader = {
     format: 1, cipher: 'AES-256-GCM', iv: b64(sealed.iv), tag: b64(sealed.tag), binding, digest,
     wrapped: wrapKey(dataKey, recipient),
-    ...(signer ? { signature: { alg: 'Ed25519' as const, keyId: signer.keyId, value: b64(sign(null, Buffer.from(digest, 'hex'), signer.key)) } } : {}),
+    ...(signer ? { signature: { alg: 'Ed25519' as const, keyId: signer.keyId, value: b64(sign(null, aadOf(binding, digest), signer.key)) } } : {}),
   };
   dataKey.fill(0);
   return frame(header, sealed.body);
@@ -142,6 +147,61 @@ function frame(header: EnvelopeHeader, body: Uint8Array): Uint8Array {
   const length = Buffer.alloc(4);
   length.writeUInt32LE(json.length);
   return Buffer.concat([MAGIC, length, json, body]);
+}
+
+/** Canonical base64 only (it re-encodes to itself): no unused bits or characters an attacker could flip unseen. */
+const isB64 = (v: unknown, bytes?: number): boolean => {
+  if (typeof v !== 'string') return false;
+  const decoded = unb64(v);
+  return decoded.toString('base64') === v && (bytes === undefined || decoded.length === bytes);
+};
+
+const FIELDS: Record<string, readonly string[]> = {
+  header: ['format', 'cipher', 'iv', 'tag', 'binding', 'digest', 'wrapped', 'signature'],
+  binding: ['model', 'version'],
+  'A256GCM-KW': ['alg', 'keyId', 'iv', 'tag', 'key'],
+  'X25519-HKDF-A256GCM': ['alg', 'keyId', 'ephemeral', 'iv', 'tag', 'key'],
+  'RSA-OAEP-256': ['alg', 'keyId', 'key'],
+  signature: ['alg', 'keyId', 'value'],
+};
+
+/** A field outside the format (a renamed "signature" would otherwise read as "unsigned"), or undefined. */
+function unknownField(value: unknown, kind: string): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${kind} is not an object`;
+  const known = Object.hasOwn(FIELDS, kind) ? FIELDS[kind]! : undefined;
+  if (!known) return `unknown key wrapping ${JSON.stringify(kind)}`;
+  const extra = Object.keys(value).find((key) => !known.includes(key));
+  return extra === undefined ? undefined : `unknown field ${JSON.stringify(extra)} in ${kind}`;
+}
+
+/** Every field the openers read, checked before any of them is used; the first problem, or undefined. */
+function headerProblem(h: EnvelopeHeader): string | undefined {
+  const fields =
+    unknownField(h, 'header') ?? unknownField(h.binding, 'binding') ?? unknownField(h.wrapped, String((h.wrapped as { alg?: unknown } | undefined)?.alg)) ??
+    (h.signature === undefined ? undefined : unknownField(h.signature, 'signature'));
+  if (fields) return fields;
+  if (h.format !== 1 || h.cipher !== 'AES-256-GCM') return 'format must be 1 and cipher "AES-256-GCM"';
+  if (!isB64(h.iv, 12) || !isB64(h.tag, 16)) return 'iv must be 12 and tag 16 bytes of base64';
+  if (typeof h.digest !== 'string' || !/^[0-9a-f]{64}$/.test(h.digest)) return 'digest must be 64 hex digits';
+  if (typeof h.binding?.model !== 'string' || typeof h.binding.version !== 'string') return 'binding must have a string model and version';
+  const w = h.wrapped as Partial<Record<string, unknown>> | undefined;
+  if (typeof w?.keyId !== 'string' || !isB64(w.key)) return 'wrapped must have a keyId and a base64 key';
+  if (w.alg === 'A256GCM-KW' || w.alg === 'X25519-HKDF-A256GCM') {
+    if (!isB64(w.iv, 12) || !isB64(w.tag, 16)) return `wrapped (${w.alg}) must have a 12-byte iv and a 16-byte tag`;
+    if (w.alg === 'X25519-HKDF-A256GCM' && !isB64(w.ephemeral)) return 'wrapped (X25519) must have an ephemeral key';
+  } else if (w.alg !== 'RSA-OAEP-256') return `unknown key wrapping ${JSON.stringify(w.alg)}`;
+  const sig = h.signature;
+  if (sig !== undefined && (sig?.alg !== 'Ed25519' || typeof sig.keyId !== 'string' || !isB64(sig.value, 64))) return 'signature must be Ed25519 with a keyId and a 64-byte value';
+  return undefined;
+}
+
+/** Checks an Ed25519 signature over the binding and digest; run before the data key is unwrapped. */
+export function verifySignature(header: EnvelopeHeader, verifier: { keyId: string; key: KeyObject }): void {
+  if (!header.signature) throw new EnvelopeError('the artifact is not signed');
+  if (header.signature.keyId !== verifier.keyId) throw new EnvelopeError(`signed with key "${header.signature.keyId}", not "${verifier.keyId}"`);
+  if (!verify(null, aadOf(header.binding, header.digest), verifier.key, unb64(header.signature.value))) {
+    throw new EnvelopeError(`the signature does not verify with key "${verifier.keyId}"`);
+  }
 }
 
 /** Reads the header and ciphertext, checking the frame; never decrypts. */
@@ -156,28 +216,26 @@ export function readEnvelope(bytes: Uint8Array): { header: EnvelopeHeader; body:
   } catch {
     throw new EnvelopeError('the header is not valid JSON');
   }
-  if (header?.format !== 1 || header.cipher !== 'AES-256-GCM' || typeof header.digest !== 'string' || !header.wrapped) throw new EnvelopeError('the header is not a format-1 envelope');
+  const problem = headerProblem(header);
+  if (problem) throw new EnvelopeError(`the header is not a format-1 envelope: ${problem}`);
   return { header, body: Buffer.from(buf.subarray(12 + length)) };
 }
 
 /**
- * Opens a sealed artifact: unwraps the data key, checks the GCM tag (ciphertext and binding untouched), then the
- * digest and its Ed25519 signature, all before returning a byte. `expect` must equal the binding it was sealed with.
+ * Opens a sealed artifact: checks the binding, the Ed25519 signature (when a verifier is given), unwraps the data
+ * key, checks the GCM tag (ciphertext and binding untouched) and the digest, all before returning a byte.
+ * `expect` must equal the binding it was sealed with.
  */
 export function open(bytes: Uint8Array, opener: Opener, expect: Binding, verifier?: { keyId: string; key: KeyObject }): Buffer {
   const { header, body } = readEnvelope(bytes);
   if (header.binding.model !== expect.model || header.binding.version !== expect.version) {
     throw new EnvelopeError(`sealed for ${header.binding.model} version ${header.binding.version}, not ${expect.model} version ${expect.version}`);
   }
+  if (verifier) verifySignature(header, verifier);
   const dataKey = unwrapKey(header.wrapped, opener);
   const plaintext = gcmOpen(dataKey, unb64(header.iv), unb64(header.tag), body, aadOf(expect, header.digest), 'the ciphertext or its binding was altered (authentication tag mismatch)');
   dataKey.fill(0);
   if (createHash('sha256').update(plaintext).digest('hex') !== header.digest) throw new EnvelopeError('the plaintext does not match its digest');
-  if (verifier) {
-    if (!header.signature) throw new EnvelopeError('the artifact is not signed');
-    if (header.signature.keyId !== verifier.keyId) throw new EnvelopeError(`signed with key "${header.signature.keyId}", not "${verifier.keyId}"`);
-    if (!verify(null, Buffer.from(header.digest, 'hex'), verifier.key, unb64(header.signature.value))) throw new EnvelopeError(`the signature does not verify with key "${verifier.keyId}"`);
-  }
   return plaintext;
 }
 

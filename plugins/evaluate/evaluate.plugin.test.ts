@@ -44,7 +44,35 @@ test('ranks the whole catalogue for trained users who buy after the cutoff, comp
   expect(metrics.pass).toBe(false);
 });
 
-test('models trained on other data cannot be compared: a clear error', async ({ loom }) => {
+test('a baseline trained on other customers and items is matched by id: what it ranks outside the catalogue is a miss', async ({ loom }) => {
+  // TopPop here only knows item q, which the candidate's catalogue lacks: every user's top 2 is [q], a miss.
   const state = await runDoc(loom, doc(`SELECT 'zed' AS CustomerID, 'q' AS StockCode, 1 AS count`));
-  expect(state.nodes.eval!.error?.message).toBe('baseline 1 ("TopPop") was trained on other users or items than the candidate; train them on the same interactions');
+  expect(state.nodes.eval!.error).toBeUndefined();
+  const metrics = (await loom.artifacts.readJson(state.nodes.eval!.outputs!.metrics!)) as { models: { name: string; ndcg: number }[]; comparisons: { pass: boolean }[] };
+  expect(metrics.models.map((m) => [m.name, m.ndcg])).toEqual([
+    ['re-buy', 1 / Math.log2(3)],
+    ['TopPop', 0],
+  ]);
+  expect(metrics.comparisons[0]!.pass).toBe(true);
+});
+
+test('with "production", the version in the registry joins the comparison, once there is one', async ({ loom }) => {
+  const withProduction = doc();
+  const evalNode = withProduction.nodes.find((n) => n.id === 'eval')!;
+  evalNode.config = { ...evalNode.config, production: { model: 'recs' } };
+  const first = await runDoc(loom, withProduction);
+  const before = (await loom.artifacts.readJson(first.nodes.eval!.outputs!.metrics!)) as Record<string, unknown>;
+  expect(before.production).toBeUndefined();
+  expect(first.nodes.eval!.status).toBe('succeeded');
+
+  const v1 = await loom.models.register({ name: 'recs', artifact: first.nodes.rebuy!.outputs!.model!, algorithm: 'rebuy', actor: 'test' });
+  await loom.models.moveAlias({ name: 'recs', alias: 'production', to: v1.version, actor: 'test', reason: 'first' });
+  const second = await runDoc(loom, withProduction);
+  const after = (await loom.artifacts.readJson(second.nodes.eval!.outputs!.metrics!)) as {
+    production: unknown; models: { name: string }[]; comparisons: { baseline: string; meanDelta: number; pass: boolean }[];
+  };
+  expect(after.production).toEqual({ model: 'recs', alias: 'production', version: 1 });
+  expect(after.models.map((m) => m.name)).toEqual(['re-buy', 'TopPop', 'recs@1 (production)']);
+  // The candidate is the production model itself: no gain, so the gate cannot pass against it.
+  expect(after.comparisons[1]).toMatchObject({ baseline: 'recs@1 (production)', meanDelta: 0, pass: false });
 });

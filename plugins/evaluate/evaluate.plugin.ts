@@ -5,12 +5,14 @@
  * bootstrap interval on the per-user difference, and a gate says whether it may replace them.
  */
 import { withDb, ident } from '../../engine/data/duckdb.js';
-import { definePlugin, PluginError, Type, type ArtifactRef, type JsonObject } from '../../engine/sdk.js';
+import { definePlugin, PluginError, RegistryError, Type, type ArtifactRef, type ArtifactStore, type JsonObject, type ModelRegistry, type ModelVersion } from '../../engine/sdk.js';
 import { load, type FittedRecommender } from '../train/algorithms/index.js';
-import { topK } from '../train/matrix.js';
+import { alignedRanker } from './align.js';
 import { gate, pairedBootstrap } from './bootstrap.js';
 import { evaluateRankings, RANKING_METRICS, type RankingMetric, type RankingReport, type UserRanking } from './metrics.js';
 import { decodeModel, type ModelHeader } from './model-file.js';
+import { loadKeyring } from '../encrypt/keys.js';
+import { isEnvelope, openModel } from '../encrypt/open-model.js';
 
 interface LoadedModel {
   readonly name: string;
@@ -18,16 +20,29 @@ interface LoadedModel {
   readonly model: FittedRecommender<unknown>;
 }
 
-async function loadModel(bytes: Uint8Array, where: string): Promise<LoadedModel> {
-  const { header, arrays } = decodeModel(bytes);
+/** Plain or sealed (a registered model usually is: it is decrypted and verified in memory with the keyring). */
+async function loadModel(bytes: Uint8Array, where: string, name?: string): Promise<LoadedModel> {
+  const { header, arrays } = isEnvelope(bytes) ? openModel(bytes, { keyring: loadKeyring() }) : decodeModel(bytes);
   try {
-    return { name: String(header.lineage.name ?? header.algorithm), header, model: load(header.algorithm, { params: header.params, arrays }) };
+    return { name: name ?? String(header.lineage.name ?? header.algorithm), header, model: load(header.algorithm, { params: header.params, arrays }) };
   } catch (error) {
     throw new PluginError(`${where}: ${(error as Error).message}`, { retryable: false });
   }
 }
 
-const sameIds = (a: readonly string[] | undefined, b: readonly string[] | undefined) => a?.length === b?.length && !!a && a.every((x, i) => x === b![i]);
+/** The version holding the alias, loaded, or undefined when the model or the alias does not exist yet. */
+async function loadProduction(ctx: { models: ModelRegistry; artifacts: ArtifactStore }, model: string, alias: string) {
+  let version: ModelVersion | undefined;
+  try {
+    version = await ctx.models.resolve(model, alias);
+  } catch (error) {
+    if (!(error instanceof RegistryError && error.registryCode === 'MODEL_NOT_FOUND')) throw error;
+  }
+  if (!version) return undefined;
+  const where = `production model "${model}" version ${version.version}`;
+  const loaded = await loadModel(await ctx.artifacts.readBytes(version.artifact), where, `${model}@${version.version} (${alias})`);
+  return { loaded, version };
+}
 
 export default definePlugin({
   name: 'evaluate',
@@ -37,6 +52,8 @@ export default definePlugin({
     'Ranks the full catalogue for every trained user who buys in the test data and reports NDCG, recall, precision, hit rate and MAP at k ' +
     'and catalogue coverage, for a candidate and its baselines, with paired bootstrap intervals and a pass/fail gate.',
   category: 'evaluate',
+  // Comparing with the registry reads state outside the run: the result must not come from the cache.
+  volatile: (config) => config.production !== undefined,
   inputs: {
     candidate: { type: 'model', title: 'Candidate' },
     baselines: { type: 'model', many: true, optional: true, title: 'Baselines', description: 'The models the candidate must beat.' },
@@ -52,6 +69,20 @@ export default definePlugin({
       graded: Type.Boolean({ default: false, description: 'Use those counts as NDCG gains instead of 1 per item bought.' }),
       resamples: Type.Integer({ minimum: 100, maximum: 100_000, default: 1000, description: 'Bootstrap resamples.' }),
       seed: Type.Integer({ default: 0 }),
+      production: Type.Optional(
+        Type.Object(
+          {
+            model: Type.String({ description: 'The registered model name.' }),
+            alias: Type.String({ default: 'production' }),
+          },
+          {
+            additionalProperties: false,
+            description:
+              'Also compare with the version this alias points at in the model registry (matched by customer and item ids, so a model trained on older data counts). ' +
+              'publish promotes a model over the one in production only when this comparison passed.',
+          },
+        ),
+      ),
       gate: Type.Object(
         {
           metric: Type.Union(RANKING_METRICS.map((m) => Type.Literal(m)), { default: 'ndcg' }),
@@ -70,12 +101,11 @@ export default definePlugin({
     // 1. Load the models: they must have been trained on the same users and items.
     const refs: ArtifactRef[] = [ctx.inputs.candidate, ...(ctx.inputs.baselines ?? [])];
     const models = await Promise.all(refs.map(async (ref, i) => loadModel(await ctx.artifacts.readBytes(ref), i === 0 ? 'candidate' : `baseline ${i}`)));
+    const wanted = ctx.config.production;
+    const production = wanted && (await loadProduction(ctx, wanted.model, wanted.alias ?? 'production'));
+    if (production) models.push(production.loaded);
+    else if (wanted) ctx.log.info(`"${wanted.model}" has no "${wanted.alias ?? 'production'}" version yet: comparing with the baselines only`);
     const { users, items } = models[0]!.header.ids as { users: string[]; items: string[] };
-    models.forEach((m, i) => {
-      if (!sameIds(m.header.ids.users, users) || !sameIds(m.header.ids.items, items)) {
-        throw new PluginError(`baseline ${i} ("${m.name}") was trained on other users or items than the candidate; train them on the same interactions`, { retryable: false });
-      }
-    });
     // 2. What each trained user bought in the test window (items outside the trained catalogue cannot be ranked).
     const userIndex = new Map(users.map((u, i) => [u, i]));
     const itemIndex = new Map(items.map((it, i) => [it, i]));
@@ -104,9 +134,9 @@ export default definePlugin({
     const evaluatedUsers = [...relevant.keys()].sort((a, b) => a - b);
     if (evaluatedUsers.length === 0) throw new PluginError('no trained user buys a trained item in the test data: nothing to evaluate', { retryable: false });
     // 3. Rank the whole catalogue for each of those users, with every model.
-    const scores = new Float32Array(items.length);
     const reports: RankingReport[] = [];
-    for (const [m, { model, name }] of models.entries()) {
+    for (const [m, { name, header, model }] of models.entries()) {
+      const rank = alignedRanker({ ids: header.ids, model, ...(header.fallback ? { fallback: header.fallback } : {}) }, users, items, items.length);
       const rankings: UserRanking[] = [];
       for (const [n, u] of evaluatedUsers.entries()) {
         if (n % 256 === 0) {
@@ -114,10 +144,9 @@ export default definePlugin({
           ctx.progress((m + n / evaluatedUsers.length) / models.length, `ranking for ${name}`);
           await new Promise((resolve) => setImmediate(resolve));
         }
-        model.score(u, scores);
-        rankings.push({ ranked: topK(scores, k), relevant: graded ? relevant.get(u)! : new Set(relevant.get(u)!.keys()) });
+        rankings.push({ ranked: rank(u, k), relevant: graded ? relevant.get(u)! : new Set(relevant.get(u)!.keys()) });
       }
-      reports.push(evaluateRankings(rankings, k, { catalogueSize: items.length, graded }));
+      reports.push(evaluateRankings(rankings, k, { catalogueSize: items.length, graded, outside: 'miss' }));
     }
     // 4. Compare the candidate with each baseline, user by user.
     const candidate = reports[0]!;
@@ -130,7 +159,10 @@ export default definePlugin({
     const summary = models.map(({ name, header }, i) => ({ name, algorithm: header.algorithm, ...reports[i]!.mean, coverage: reports[i]!.coverage }));
     for (const s of summary) ctx.log.info(`${s.name}: ndcg@${k} ${s.ndcg.toFixed(4)}, recall@${k} ${s.recall.toFixed(4)}, hit rate ${s.hitRate.toFixed(4)}`);
     for (const c of comparisons) ctx.log.info(c.reason);
-    const metrics = { k, users: evaluatedUsers.length, testItemsOutsideCatalogue: unknownItems, models: summary, comparisons, pass, reason: comparisons.length === 0 ? 'no baseline to compare with' : comparisons.map((c) => c.reason).join('; ') };
+    const metrics = {
+      ...(production ? { production: { model: wanted!.model, alias: wanted!.alias ?? 'production', version: production.version.version } } : {}),
+      k,
+      users: evaluatedUsers.length, testItemsOutsideCatalogue: unknownItems, models: summary, comparisons, pass, reason: comparisons.length === 0 ? 'no baseline to compare with' : comparisons.map((c) => c.reason).join('; ') };
     return { metrics: await ctx.artifacts.putJson('metrics', metrics as unknown as JsonObject) };
   },
 });

@@ -111,4 +111,11 @@ describe('evaluateRankings', () => {
       'ranking metrics: user 2 was recommended item 4, outside the catalogue [0, 4)',
     );
   });
+
+  test('with outside "miss", an item past the catalogue is a miss that does not count as coverage', () => {
+    // ranked 5 0 with a catalogue of 4, relevant {0}: item 5 takes rank 1 as a miss, 0 is a hit at rank 2.
+    const report = evaluateRankings([{ ranked: [5, 0], relevant: new Set([0]) }], 2, { catalogueSize: 4, outside: 'miss' });
+    expect(report.mean.ndcg).toBeCloseTo(1 / Math.log2(3), 12);
+    expect(report.coverage).toBe(1 / 4);
+  });
 });

@@ -126,14 +126,16 @@ export function scoreUser(ranked: ArrayLike<number>, relevant: Relevant, k: numb
 
 /**
  * Scores every user at k, averages over the users with at least one relevant item, and measures catalogue
- * coverage. Item indices must lie in [0, catalogueSize).
+ * coverage. Item indices must lie in [0, catalogueSize), unless `outside` is "miss": then an index past the
+ * catalogue (an item the catalogue lacks, from a model trained on other data) takes its rank as a miss and does
+ * not count towards coverage.
  *
  * @example evaluateRankings(users, 10, { catalogueSize: interactions.items.length }).mean.ndcg
  */
 export function evaluateRankings(
   users: readonly UserRanking[],
   k: number,
-  options: RankingOptions & { readonly catalogueSize: number },
+  options: RankingOptions & { readonly catalogueSize: number; readonly outside?: 'error' | 'miss' },
 ): RankingReport {
   checkK(k);
   const { catalogueSize } = options;
@@ -147,6 +149,7 @@ export function evaluateRankings(
     const depth = Math.min(k, user.ranked.length);
     for (let i = 0; i < depth; i++) {
       const item = user.ranked[i]!;
+      if (options.outside === 'miss' && Number.isInteger(item) && item >= catalogueSize) continue;
       if (!Number.isInteger(item) || item < 0 || item >= catalogueSize) {
         throw invalid(`ranking metrics: user ${u} was recommended item ${item}, outside the catalogue [0, ${catalogueSize})`);
       }

@@ -42,7 +42,15 @@ export interface ModelHeader {
   readonly lineage: JsonObject;
   readonly metrics: JsonObject;
   readonly createdBy: string;
+  /**
+   * What to recommend to a customer the model does not know: item ids, most popular first (at most
+   * `MAX_FALLBACK`, each one of `ids.items`). Optional: older files have none.
+   */
+  readonly fallback?: readonly string[];
 }
+
+/** The longest `fallback` list a header may hold. */
+export const MAX_FALLBACK = 1000;
 
 /** What `encodeModel` needs: the header without the parts it computes (a decoded header is accepted too). */
 export type ModelHeaderInput = Omit<ModelHeader, 'format' | 'arrays'> & Partial<Pick<ModelHeader, 'format' | 'arrays'>>;
@@ -90,6 +98,7 @@ export function encodeModel(header: ModelHeaderInput, arrays: Readonly<Record<st
       lineage: header.lineage,
       metrics: header.metrics,
       createdBy: header.createdBy,
+      ...(header.fallback !== undefined ? { fallback: header.fallback } : {}),
     };
     json = new TextEncoder().encode(JSON.stringify(full));
     const start = align8(PREFIX + json.length);
@@ -138,7 +147,7 @@ function readArray(bytes: Uint8Array, spec: ArraySpec): ModelArray {
 /** Validates a parsed header's shape and returns it typed; array positions are checked against the file later. */
 function checkHeader(value: unknown): ModelHeader {
   if (!isObject(value)) throw new ModelFileError('header must be a JSON object');
-  const { format, algorithm, params, ids, arrays, lineage, metrics, createdBy } = value;
+  const { format, algorithm, params, ids, arrays, lineage, metrics, createdBy, fallback } = value;
   if (format !== 1) throw new ModelFileError(`header "format" is ${JSON.stringify(format) ?? 'missing'}; this reader knows format 1`);
   if (typeof algorithm !== 'string' || algorithm === '') throw new ModelFileError('header "algorithm" must be a non-empty string');
   if (typeof createdBy !== 'string') throw new ModelFileError('header "createdBy" must be a string');
@@ -150,6 +159,7 @@ function checkHeader(value: unknown): ModelHeader {
       throw new ModelFileError(`header "ids.${key}" must be an array of strings`);
     }
   }
+  if (fallback !== undefined) checkFallback(fallback, (ids as Record<string, unknown>).items as string[] | undefined);
   if (!Array.isArray(arrays)) throw new ModelFileError('header "arrays" must be an array');
   const names = new Set<string>();
   const specs = arrays.map((spec: unknown, i): ArraySpec => {
@@ -178,7 +188,22 @@ function checkHeader(value: unknown): ModelHeader {
     lineage: lineage as JsonObject,
     metrics: metrics as JsonObject,
     createdBy,
+    ...(fallback !== undefined ? { fallback: fallback as string[] } : {}),
   };
+}
+
+/** A fallback list is short and names only items of the catalogue, so serving can trust it as it is. */
+function checkFallback(fallback: unknown, items: readonly string[] | undefined): void {
+  if (!Array.isArray(fallback)) throw new ModelFileError('header "fallback" must be an array of item ids');
+  if (fallback.length > MAX_FALLBACK) throw new ModelFileError(`header "fallback" has ${fallback.length} ids, over the limit of ${MAX_FALLBACK}`);
+  const known = new Set(items ?? []);
+  const seen = new Set<string>();
+  fallback.forEach((id: unknown, i) => {
+    if (typeof id !== 'string') throw new ModelFileError(`header "fallback[${i}]" must be a string`);
+    if (!known.has(id)) throw new ModelFileError(`header "fallback[${i}]" is ${JSON.stringify(id)}, which is not in "ids.items"`);
+    if (seen.has(id)) throw new ModelFileError(`header "fallback[${i}]" repeats ${JSON.stringify(id)}`);
+    seen.add(id);
+  });
 }
 
 function checkZeros(bytes: Uint8Array, from: number, to: number): void {

@@ -56,6 +56,10 @@ async function decide(ctx: RunContext<Config, { model: { type: 'model' }; metric
   const holder = await current(ctx.models, name, alias);
   const model = ctx.inputs.model;
   const meta = (model.meta ?? {}) as JsonObject;
+  if (meta.encrypted === true && meta.model !== name) {
+    // The name is bound into the envelope: serving would refuse to open it under another one.
+    throw new PluginError(`the model was sealed for "${String(meta.model)}" but is published as "${name}"; set encrypt's "name" to "${name}"`, { retryable: false });
+  }
   const candidate = evaluation.models?.[0];
   let version = await existing(ctx.models, name, model.sha256);
   const reused = version !== undefined;

@@ -2,14 +2,28 @@
  * train: fits a recommender on a user-item interactions dataset and writes it as a model artifact (a JSON header
  * and raw little-endian arrays: plugins/evaluate/model-file.ts). Algorithms are modules in ./algorithms.
  */
-import { withDb } from '../../engine/data/duckdb.js';
+import { ident, withDb } from '../../engine/data/duckdb.js';
 import { definePlugin, PluginError, Type, type JsonObject, type RunContext, type Static } from '../../engine/sdk.js';
 import { encodeModel } from '../evaluate/model-file.js';
 import { fitIals, fitItemKnn, fitPopularity, fitRebuy, type FittedRecommender } from './algorithms/index.js';
 import { fitContent } from './content.js';
+import type { TextSimilarity } from './text-similarity.js';
 import { fitRanker } from './ranker/ranker.js';
 import { loadInteractions } from './load.js';
 import type { FitContext, Interactions } from './matrix.js';
+
+/** How many popular items a model file carries for customers it does not know (serving's fallback). */
+const FALLBACK_ITEMS = 100;
+
+/** The items bought by the most distinct users, ties by id (the matrix's items are in id order), most first. */
+function popularItems(matrix: Interactions, n = FALLBACK_ITEMS): string[] {
+  const users = new Int32Array(matrix.items.length);
+  // Cells are unique per user and item, so counting an item's cells counts its distinct users.
+  for (const i of matrix.indices) users[i]!++;
+  const order = Array.from(users.keys()).filter((i) => users[i]! > 0);
+  order.sort((a, b) => users[b]! - users[a]! || a - b);
+  return order.slice(0, n).map((i) => matrix.items[i]!);
+}
 
 const ALGORITHMS = ['popularity', 'rebuy', 'itemknn', 'ials', 'content', 'ranker'] as const;
 type Algorithm = (typeof ALGORITHMS)[number];
@@ -45,7 +59,8 @@ const TrainConfig = Type.Object(
         default: {},
         description:
           'The algorithm\'s settings. popularity: by ("users" | "values"). rebuy: fallback ("popularity" | "none"), halfLife (days or null). ' +
-          'itemknn: similarity ("cosine" | "jaccard" | "bm25"), neighbours, shrink, K1, B. ials: factors, iterations, regularization, alpha, cgSteps, initScale.',
+          'itemknn: similarity ("cosine" | "jaccard" | "bm25"), neighbours, shrink, K1, B. ials: factors, iterations, regularization, alpha, cgSteps, initScale. ' +
+          'content: neighbours, similarity ("cosine" of TF-IDF vectors | "jaccard" of term sets | "edit" distance of the sorted terms).',
       }),
       seed: Type.Integer({ default: 0, description: 'Seeds every random choice: the same seed and data give the same model.' }),
       text: Type.Object(
@@ -67,9 +82,15 @@ type TrainContext = RunContext<Static<typeof TrainConfig>, typeof INPUTS>;
 async function writeRanker(ctx: TrainContext, params: Record<string, unknown>, seed: number) {
   const started = Date.now();
   const columns = { user: ctx.config.user, item: ctx.config.item, time: ctx.config.time ?? 'InvoiceDate', quantity: ctx.config.quantity, price: ctx.config.price };
-  const model = await withDb(ctx, async (db) => {
+  const { model, fallback } = await withDb(ctx, async (db) => {
     await db.load('lines', ctx.inputs.interactions);
-    return fitRanker(db, 'lines', columns, params, { signal: ctx.signal, progress: (f, m) => ctx.progress(f, m), seed });
+    const model = await fitRanker(db, 'lines', columns, params, { signal: ctx.signal, progress: (f, m) => ctx.progress(f, m), seed });
+    // The same count as `popularItems`, on the lines: distinct customers per item, ties by id.
+    const [u, i] = [ident(columns.user), ident(columns.item)];
+    const rows = await db.all(`SELECT CAST(${i} AS VARCHAR) AS item, count(DISTINCT CAST(${u} AS VARCHAR)) AS users FROM lines
+      WHERE ${u} IS NOT NULL AND ${i} IS NOT NULL GROUP BY 1 ORDER BY users DESC, item LIMIT ${FALLBACK_ITEMS}`);
+    const known = new Set(model.items);
+    return { model, fallback: rows.map((r) => String(r.item)).filter((id) => known.has(id)) };
   });
   const seconds = (Date.now() - started) / 1000;
   const parts = model.toParts();
@@ -82,6 +103,7 @@ async function writeRanker(ctx: TrainContext, params: Record<string, unknown>, s
       lineage: { name, trainedAs: 'ranker', node: ctx.nodeId, run: ctx.runId, lines: ctx.inputs.interactions.sha256 },
       metrics: { fitSeconds: seconds },
       createdBy: 'loom train@1.0.0',
+      fallback,
     },
     parts.arrays,
   );
@@ -123,7 +145,7 @@ export default definePlugin({
       if (algorithm !== 'content') return { matrix, content: undefined };
       await db.load('items', ctx.inputs.items!);
       const text = { item: 'StockCode', term: 'term', weight: 'weight', ...(ctx.config.text as Partial<{ item: string; term: string; weight: string }>) };
-      return { matrix, content: await fitContent(db, 'items', text, matrix, Number(params.neighbours ?? 100)) };
+      return { matrix, content: await fitContent(db, 'items', text, matrix, Number(params.neighbours ?? 100), (params.similarity ?? 'cosine') as TextSimilarity) };
     });
     ctx.log.info(`${algorithm}: ${matrix.users.length} users × ${matrix.items.length} items, ${matrix.values.length} cells`);
     const model = content ?? (await fit(algorithm, matrix, params, { signal: ctx.signal, progress: (f, m) => ctx.progress(f, m), seed }));
@@ -147,6 +169,7 @@ export default definePlugin({
         },
         metrics: { fitSeconds: seconds },
         createdBy: 'loom train@1.0.0',
+        fallback: popularItems(matrix),
       },
       parts.arrays,
     );

@@ -1,11 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { fromTriples, topK, type Interactions } from '../matrix.js';
-import { fitIals, IalsModel, type IalsParams } from './ials.js';
+import { fitIals, IalsModel, type IalsEngine, type IalsParams } from './ials.js';
 import { blockMatrix, randomMatrix, testContext } from './testing.js';
 
-async function fit(m: Interactions, params: Partial<IalsParams>, seed = 42): Promise<IalsModel> {
-  return fitIals(m, params, testContext(seed));
-}
 
 /** Dense c_ui and p_ui, to check the model against the textbook definitions. */
 function dense(m: Interactions, alpha: number): { c: number[][]; p: number[][] } {
@@ -23,10 +20,13 @@ function dense(m: Interactions, alpha: number): { c: number[][]; p: number[][] }
 const row = (F: Float32Array, r: number, f: number) => [...F.subarray(r * f, (r + 1) * f)];
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
-describe('ials', () => {
+// Both engines pass the same tests: the WebAssembly kernel (f32 CG, as `implicit`) and the TypeScript fallback (f64).
+describe.each<IalsEngine>(['wasm', 'typescript'])('ials (%s)', (engine) => {
+  const fit = (m: Interactions, params: Partial<IalsParams>, seed = 42): Promise<IalsModel> => fitIals(m, params, testContext(seed), engine);
+
   test('the loss goes down after every iteration, and is reported as progress', async () => {
     const ctx = testContext(7);
-    const model = await fitIals(randomMatrix(60, 40, 500, 3), { factors: 8, iterations: 12, alpha: 5, regularization: 0.1 }, ctx);
+    const model = await fitIals(randomMatrix(60, 40, 500, 3), { factors: 8, iterations: 12, alpha: 5, regularization: 0.1 }, ctx, engine);
     const { losses } = model.params;
     expect(losses).toHaveLength(12);
     for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThan(losses[i - 1]!);
@@ -59,8 +59,14 @@ describe('ials', () => {
       for (let a = 0; a < f; a++) {
         // row a of (XᵀCᵢX + λI) y − XᵀCᵢp
         let residual = lambda * y[a]!;
-        for (let u = 0; u < 15; u++) residual += c[u]![i]! * X[u]![a]! * (dot(X[u]!, y) - p[u]![i]!);
-        expect(Math.abs(residual)).toBeLessThan(1e-4);
+        let scale = Math.abs(residual);
+        for (let u = 0; u < 15; u++) {
+          residual += c[u]![i]! * X[u]![a]! * (dot(X[u]!, y) - p[u]![i]!);
+          scale += c[u]![i]! * Math.abs(X[u]![a]!) * (Math.abs(dot(X[u]!, y)) + p[u]![i]!);
+        }
+        // f32 CG (the kernel's, as `implicit`'s) ends near cond(A)·ε32 relative to the terms' size; f64 CG far below
+        if (engine === 'wasm') expect(Math.abs(residual)).toBeLessThan(1e-3 * scale);
+        else expect(Math.abs(residual)).toBeLessThan(1e-4);
       }
     }
   });
@@ -116,17 +122,19 @@ describe('ials', () => {
     const m = randomMatrix(2000, 1500, 60_000, 1);
     const before = new AbortController();
     before.abort(new Error('before'));
-    await expect(fitIals(m, { factors: 4 }, testContext(1, before.signal))).rejects.toThrow('before');
+    await expect(fitIals(m, { factors: 4 }, testContext(1, before.signal), engine)).rejects.toThrow('before');
 
     const inProgress = new AbortController();
     const ctx = { ...testContext(1, inProgress.signal), progress: (_: number, message?: string) => message?.startsWith('iteration 1:') && inProgress.abort(new Error('after one')) };
-    await expect(fitIals(m, { factors: 4, iterations: 5 }, ctx)).rejects.toThrow('after one');
+    await expect(fitIals(m, { factors: 4, iterations: 5 }, ctx, engine)).rejects.toThrow('after one');
 
+    // From a timer: the fit stops between row blocks, long before its 100 iterations (counted, not timed: CI is noisy).
     const timer = new AbortController();
-    const fitting = fitIals(m, { factors: 32, iterations: 100 }, testContext(1, timer.signal));
+    let iterations = 0;
+    const counting = { ...testContext(1, timer.signal), progress: (_: number, message?: string) => void (/^iteration \d+:/.test(message ?? '') && iterations++) };
+    const fitting = fitIals(m, { factors: 32, iterations: 100 }, counting, engine);
     setTimeout(() => timer.abort(new Error('timer')), 50);
-    const started = performance.now();
     await expect(fitting).rejects.toThrow('timer');
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(iterations).toBeLessThan(100);
   });
 });

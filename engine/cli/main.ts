@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { LoomError } from '../errors.js';
 import { EXIT, UsageError, withLoom } from './common.js';
 import { listPlugins } from './listings.js';
+import { registerModelsCommands } from './models-commands.js';
 import { registerPreviewCommand, registerRunCommands } from './run-commands.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerTemporalCommands } from './temporal-commands.js';
 
 function program(setExit: (code: number) => void): Command {
@@ -20,6 +22,8 @@ function program(setExit: (code: number) => void): Command {
   registerRunCommands(cli, act);
   registerTemporalCommands(cli, act);
   registerPreviewCommand(cli, act);
+  registerModelsCommands(cli, act);
+  registerServeCommand(cli, act);
   cli
     .command('plugins')
     .description('list the installed plugins')

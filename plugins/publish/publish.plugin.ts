@@ -37,7 +37,11 @@ async function existing(models: ModelRegistry, name: string, sha256: string): Pr
 
 /** Why the alias may not move to `version`, or undefined when it may. */
 function refusal(evaluation: Evaluation, holder: ModelVersion | undefined, alias: string): string | undefined {
-  if (evaluation.pass !== true) return `the evaluation gate did not pass: ${evaluation.reason ?? 'no reason given'}`;
+  if (evaluation.pass !== true) {
+    // Name only what failed: the passing comparisons would bury it.
+    const failed = (evaluation.comparisons ?? []).filter((c) => c.pass === false).map((c) => String(c.reason));
+    return `the evaluation gate did not pass: ${failed.length > 0 ? failed.join('; ') : (evaluation.reason ?? 'no reason given')}`;
+  }
   if (!holder) return undefined;
   const compared = evaluation.production;
   if (!compared || compared.version !== holder.version) {

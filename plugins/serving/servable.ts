@@ -4,7 +4,8 @@
  */
 import { PluginError, type JsonObject } from '../../engine/sdk.js';
 import type { ModelHeader } from '../evaluate/model-file.js';
-import { openModel, type OpenModelOptions } from '../encrypt/open-model.js';
+import { openModel, type OpenedModel, type OpenModelOptions } from '../encrypt/open-model.js';
+import { ALGORITHM as CLASSIFIER, loadClassifier } from '../classify/model.js';
 import { load, type FittedRecommender } from '../train/algorithms/index.js';
 
 export const MAX_K = 1000;
@@ -31,6 +32,8 @@ export interface ServableModel {
    * removes items (ids the model does not know are ignored). An unknown customer gets the fallback, never an error.
    */
   recommend(customer: string, k: number, opts?: { readonly exclude?: readonly string[] }): Recommendation;
+  /** Classifiers only: a probability per row of named numeric features. */
+  predict?(rows: readonly Record<string, number>[]): ArrayLike<number>;
   /** JSON facts for `GET /api/models`: algorithm, users, items, params, binding, signer, fallback size. */
   describe(): JsonObject;
 }
@@ -116,6 +119,34 @@ function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new RecommendError(`k must be an integer from 1 to ${MAX_K}, got ${k}`);
 }
 
+/** A classifier (the classify plugin's model) serves predictions; asked to recommend, it says so. */
+function classifierServable(opened: OpenedModel, options: OpenModelOptions): ServableModel {
+  const { header } = opened;
+  const classifier = loadClassifier(header, opened.arrays);
+  const name = opened.binding?.model ?? options.expect?.model ?? (typeof header.lineage.name === 'string' ? header.lineage.name : header.algorithm);
+  return {
+    name,
+    algorithm: header.algorithm,
+    knows: () => false,
+    recommend() {
+      throw new RecommendError(`model "${name}" is a classifier over ${classifier.features.length} features and cannot recommend; POST rows of features to its predict route`);
+    },
+    predict: (rows) => classifier.predict(rows as Record<string, number>[]),
+    describe: () => ({
+      name,
+      algorithm: header.algorithm,
+      features: [...classifier.features],
+      params: header.params,
+      encrypted: opened.encrypted,
+      binding: opened.binding ? { ...opened.binding } : null,
+      signer: opened.signer ?? null,
+      lineage: header.lineage,
+      metrics: header.metrics,
+      createdBy: header.createdBy,
+    }),
+  };
+}
+
 /**
  * Opens (decrypts, verifies) and loads a model artifact for serving.
  *
@@ -124,6 +155,7 @@ function checkK(k: number): void {
 export function openServable(bytes: Uint8Array, options: OpenModelOptions): ServableModel {
   const opened = openModel(bytes, options);
   const { header } = opened;
+  if (header.algorithm === CLASSIFIER) return classifierServable(opened, options);
   const users = header.ids.users ?? [];
   const items = header.ids.items ?? [];
   const model: FittedRecommender<unknown> = load(header.algorithm, { params: header.params, arrays: opened.arrays });

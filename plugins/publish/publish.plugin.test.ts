@@ -73,7 +73,7 @@ describe('publish', () => {
     expect(v1.lineage.inputs.map((i) => `${i.node}.${i.port}`)).toEqual(['model.model', 'metrics.metrics']);
     expect(v1.lineage.inputs[0]!.sha256).toBe(state.nodes.model!.outputs!.model!.sha256);
     expect((await loom.models.resolve('recs', 'production'))?.version).toBe(1);
-    expect((await loom.models.auditLog())[0]).toMatchObject({ actor: 'workflow:release', action: 'publish', target: 'recs@1', detail: { promoted: true } });
+    expect((await loom.models.auditLog())[0]).toMatchObject({ actor: 'workflow:release', action: 'model.publish', target: 'recs@1', detail: { promoted: true } });
   });
 
   test('a model that fails its gate is registered but never promoted', async ({ loom }) => {

@@ -82,12 +82,12 @@ async function decide(ctx: RunContext<Config, { model: { type: 'model' }; metric
   if (holder?.version === version.version) return { version, promoted: false, reason: `${at} already holds "${alias}"`, previous: holder.version };
   const why = promote === 'never' ? 'promote is "never": registered only' : refusal(evaluation, holder, alias);
   if (why !== undefined) {
-    await ctx.models.audit({ actor, action: 'publish', target: at, detail: { promoted: false, reason: why, run: ctx.runId } });
+    await ctx.models.audit({ actor, action: 'model.publish', target: at, detail: { promoted: false, reason: why, run: ctx.runId } });
     return { version, promoted: false, reason: why, previous: holder?.version ?? null };
   }
   const reason = holder ? `gate passed against ${alias} version ${holder.version}: ${evaluation.reason ?? ''}` : `first "${alias}" version; gate passed: ${evaluation.reason ?? ''}`;
   await ctx.models.moveAlias({ name, alias, to: version.version, actor, reason });
-  await ctx.models.audit({ actor, action: 'publish', target: at, detail: { promoted: true, alias, from: holder?.version ?? null, run: ctx.runId } });
+  await ctx.models.audit({ actor, action: 'model.publish', target: at, detail: { promoted: true, alias, from: holder?.version ?? null, run: ctx.runId } });
   return { version, promoted: true, reason, previous: holder?.version ?? null };
 }
 

@@ -55,7 +55,7 @@ describe('rollback', () => {
       reason: 'post-publish check: the check failed: ndcg@10 on fresh data fell to 0.21',
     });
     expect((await loom.models.history('recs')).at(-1)).toMatchObject({ kind: 'rollback', from: 3, to: 2, actor: 'workflow:guard' });
-    expect((await loom.models.auditLog())[0]).toMatchObject({ action: 'rollback', target: 'recs', detail: { from: 3, to: 2 } });
+    expect((await loom.models.auditLog())[0]).toMatchObject({ action: 'model.rollback', target: 'recs:production', detail: { from: 3, to: 2 } });
   });
 
   test('with a passed check: nothing moves', async ({ loom }) => {

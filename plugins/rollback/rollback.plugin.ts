@@ -51,7 +51,7 @@ export default definePlugin({
       why = `${reason}: the check failed: ${check.reason ?? 'no reason given'}`;
     }
     const move = await ctx.models.rollback({ name, alias, ...(to === undefined ? {} : { to }), actor, reason: why });
-    await ctx.models.audit({ actor, action: 'rollback', target: name, detail: { alias, from: move.from, to: move.to, reason: why, run: ctx.runId } });
+    await ctx.models.audit({ actor, action: 'model.rollback', target: `${name}:${alias}`, detail: { alias, from: move.from, to: move.to, reason: why, run: ctx.runId } });
     ctx.log.warn(`${name}: "${alias}" moved back from version ${move.from} to ${move.to}: ${why}`);
     const result = { rolledBack: true, name, alias, from: move.from, to: move.to, reason: why };
     return { result: await ctx.artifacts.putJson('json', result) };

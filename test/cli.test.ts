@@ -92,7 +92,7 @@ describe('loom runs and loom plugins', () => {
 
   test('plugins --json describes ports and config schema', async () => {
     const plugins = JSON.parse((await loom(['plugins', '--json'], env)).stdout) as { name: string }[];
-    expect(plugins.map((p) => p.name)).toEqual(['annotate', 'approve', 'clean', 'collect', 'constant', 'evaluate', 'fail', 'featurize', 'integrate', 'noop', 'sleep', 'train']);
+    expect(plugins.map((p) => p.name)).toEqual(['annotate', 'approve', 'classify', 'clean', 'collect', 'constant', 'encrypt', 'evaluate', 'fail', 'featurize', 'integrate', 'noop', 'publish', 'rollback', 'sleep', 'train']);
     expect(plugins.find((p) => p.name === 'sleep')).toMatchObject({
       version: '1.0.0',
       inputs: [{ name: 'in', type: 'any', optional: true }],

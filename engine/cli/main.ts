@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { LoomError } from '../errors.js';
 import { EXIT, UsageError, withLoom } from './common.js';
 import { listPlugins } from './listings.js';
+import { registerKeysCommands } from './keys-commands.js';
 import { registerModelsCommands } from './models-commands.js';
 import { registerPreviewCommand, registerRunCommands } from './run-commands.js';
 import { registerServeCommand } from './serve-command.js';
@@ -24,6 +25,7 @@ function program(setExit: (code: number) => void): Command {
   registerPreviewCommand(cli, act);
   registerModelsCommands(cli, act);
   registerServeCommand(cli, act);
+  registerKeysCommands(cli, act);
   cli
     .command('plugins')
     .description('list the installed plugins')

@@ -1,3 +1,4 @@
+import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
 const shared = {
@@ -18,6 +19,11 @@ export default defineConfig({
           include: ['engine/**/*.test.ts', 'plugins/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['dist/**', 'node_modules/**', 'test/temporal/**'],
         },
+      },
+      {
+        // The editor's components and logic, in a simulated DOM (browser end-to-end suites live in test/e2e).
+        plugins: [react()],
+        test: { ...shared, name: 'ui', include: ['ui/src/**/*.test.{ts,tsx}'], environment: 'happy-dom' },
       },
       {
         // Suites against a real Temporal dev server, started once for them (only when one of them runs).

@@ -2,10 +2,10 @@
 import { Option, type Command } from 'commander';
 import { userInfo } from 'node:os';
 import type { Loom } from '../loom.js';
-import { emptyRunState, foldEvents, type RunState } from '../run/state.js';
+import type { RunState } from '../run/state.js';
 import { formatPreview, previewArtifact } from '../data/preview.js';
 import { LoomError } from '../errors.js';
-import { didYouMean, quoteList } from '../suggest.js';
+import { connectTemporal as connect, controlRun, findOutput, journalState } from '../run-access.js';
 import type { TemporalClient } from '../temporal/client.js';
 import type { CompiledWorkflow } from '../workflow/compiled.js';
 import { checkedWorkflow, collectParam, EXIT, onInterrupt, positiveInt, settingsFrom, viewFor, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
@@ -122,8 +122,7 @@ export function registerRunCommands(cli: Command, act: Act): void {
   withTemporalFlags(cli.command('cancel <runId>').description('cancel a running run, on either engine').option('--reason <text>', 'why', 'cancelled by the user')).action(
     act(async (runId: string, opts: TemporalFlags & { reason: string }) =>
       withLoom(cli, async (loom) => {
-        if (loom.journal.run(runId)) loom.engine.control(runId, { kind: 'cancel', reason: opts.reason });
-        else await withTemporal(opts, (client) => client.cancel(runId, opts.reason));
+        await controlRun(loom, runId, { kind: 'cancel', reason: opts.reason }, (fn) => withTemporal(opts, fn));
         process.stdout.write(`asked run ${runId} to cancel\n`);
         return EXIT.ok;
       }),
@@ -141,8 +140,7 @@ export function registerRunCommands(cli: Command, act: Act): void {
     act(async (runId: string, nodeId: string, opts: TemporalFlags & { reject?: boolean; reason: string; by: string }) =>
       withLoom(cli, async (loom) => {
         const approved = opts.reject !== true;
-        if (loom.journal.run(runId)) loom.engine.control(runId, { kind: approved ? 'approve' : 'reject', nodeId, reason: opts.reason, by: opts.by });
-        else await withTemporal(opts, (client) => client.decide(runId, { nodeId, approved, reason: opts.reason, by: opts.by }));
+        await controlRun(loom, runId, { kind: approved ? 'approve' : 'reject', nodeId, reason: opts.reason, by: opts.by }, (fn) => withTemporal(opts, fn));
         process.stdout.write(`${approved ? 'approved' : 'rejected'} node ${nodeId} of run ${runId}\n`);
         return EXIT.ok;
       }),
@@ -152,8 +150,7 @@ export function registerRunCommands(cli: Command, act: Act): void {
 
 /** Loaded on demand: the Temporal SDK takes a while to load, and most commands never need it. */
 async function connectTemporal(flags: TemporalFlags): Promise<TemporalClient> {
-  const { TemporalClient } = await import('../temporal/client.js');
-  return TemporalClient.connect(settingsFrom(flags));
+  return connect(settingsFrom(flags));
 }
 
 export async function withTemporal<T>(flags: TemporalFlags, fn: (client: TemporalClient) => Promise<T>): Promise<T> {
@@ -166,16 +163,12 @@ export async function withTemporal<T>(flags: TemporalFlags, fn: (client: Tempora
 }
 
 
-/** The outputs of a node of a run on either engine: the journal's for embedded runs, else Temporal's. */
-async function nodeOutputs(loom: Loom, runId: string, nodeId: string, flags: TemporalFlags) {
-  const record = loom.journal.run(runId);
-  const state = record
-    ? foldEvents(emptyRunState(runId, record.workflow.name, record.workflow.nodes.map((n) => n.id)), loom.journal.events(runId))
-    : await withTemporal(flags, (client) => client.state(runId));
-  const node = state.nodes[nodeId];
-  if (!node) throw new LoomError('USAGE', `run "${runId}" has no node "${nodeId}"${didYouMean(nodeId, Object.keys(state.nodes))}`);
-  if (!node.outputs || Object.keys(node.outputs).length === 0) throw new LoomError('USAGE', `node "${nodeId}" of run "${runId}" has no outputs (it is ${node.status})`);
-  return node.outputs;
+/** A node's output of a run on either engine: the journal's state for embedded runs, else Temporal's. */
+async function nodeOutput(loom: Loom, runId: string, nodeId: string, port: string | undefined, flags: TemporalFlags) {
+  const state = journalState(loom.journal, runId) ?? (await withTemporal(flags, (client) => client.state(runId)));
+  const found = findOutput(state, nodeId, port);
+  if (!found.ok) throw new LoomError('USAGE', found.message);
+  return found.ref;
 }
 
 export function registerPreviewCommand(cli: Command, act: Act): void {
@@ -189,10 +182,7 @@ export function registerPreviewCommand(cli: Command, act: Act): void {
   ).action(
     act(async (runId: string, nodeId: string, opts: TemporalFlags & { port?: string; rows: number; json?: boolean }) =>
       withLoom(cli, async (loom) => {
-        const outputs = await nodeOutputs(loom, runId, nodeId, opts);
-        const port = opts.port ?? Object.keys(outputs)[0]!;
-        const ref = outputs[port];
-        if (!ref) throw new LoomError('USAGE', `node "${nodeId}" has no output "${port}"; its outputs are ${quoteList(Object.keys(outputs))}`);
+        const ref = await nodeOutput(loom, runId, nodeId, opts.port, opts);
         const preview = await previewArtifact(loom.artifacts, ref, opts.rows);
         process.stdout.write(opts.json ? `${JSON.stringify(preview, null, 2)}\n` : formatPreview(preview));
         return EXIT.ok;

@@ -1,27 +1,42 @@
 /**
  * `loom serve`: the composition root of the HTTP server. It picks the adapters the app only knows by their ports:
  * the data home's registry and artifact store, the opener that decrypts and loads model files (with the keyring
- * from the environment), and the API tokens. Without tokens it refuses to start unless told `--no-auth`.
+ * from the environment), the API tokens, the workflows directory and the engines runs go to. Without tokens it
+ * refuses to start unless told `--no-auth`. Before it listens it resumes the embedded runs a killed server left.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvalidArgumentError, type Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadKeyring, type Keyring } from '../../plugins/encrypt/keys.js';
 import { openServable } from '../../plugins/serving/servable.js';
 import type { Loom } from '../loom.js';
 import { createApp } from '../server/app.js';
 import { loadTokens, TOKEN_HELP, type AccessControl } from '../server/auth.js';
 import type { ModelOpener } from '../server/model-port.js';
-import { EXIT, UsageError, withLoom } from './common.js';
+import { openApiRoutes } from '../server/openapi.js';
+import { pluginRoutes } from '../server/plugin-routes.js';
+import { RunFeed } from '../server/run-feed.js';
+import { runRoutes } from '../server/run-routes.js';
+import { RunService, type EngineName } from '../server/run-service.js';
+import { attachSocket } from '../server/socket.js';
+import { workflowRoutes } from '../server/workflow-routes.js';
+import { EXIT, positiveInt, settingsFrom, UsageError, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
 
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
-interface ServeFlags {
+interface ServeFlags extends TemporalFlags {
   port: number;
   host: string;
   /** False with --no-auth. */
   auth: boolean;
   pollMs: number;
+  workflows: string;
+  engine: EngineName;
+  maxRuns: number;
+  concurrency: number;
 }
 
 /** Opens a registered version's bytes: decrypted and verified when sealed, refused when sealed for another model. */
@@ -36,6 +51,12 @@ export function servableOpener(keyring: Keyring, env: NodeJS.ProcessEnv = proces
     const bound = version.encrypted && typeof version.params.version === 'string' ? { version: version.params.version } : {};
     return openServable(bytes, { keyring, expect: { model: version.name, ...bound }, requireSignature });
   };
+}
+
+/** dist/ui, which `npm run build` writes beside the compiled CLI, when it is there. */
+function builtEditor(): string | undefined {
+  const dir = fileURLToPath(new URL('../../ui', import.meta.url));
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
 }
 
 function portNumber(value: string): number {
@@ -97,20 +118,59 @@ function shutdown(server: Server, graceMs: number): Promise<void> {
   });
 }
 
+/** The run service. Temporal is used only when configured: the default engine, or its address given. */
+function runService(loom: Loom, flags: ServeFlags): RunService {
+  const configured = flags.engine === 'temporal' || flags.address !== undefined || Boolean(process.env.LOOM_TEMPORAL_ADDRESS);
+  return new RunService({
+    loom,
+    workflowsDir: resolve(flags.workflows),
+    defaultEngine: flags.engine,
+    maxRuns: flags.maxRuns,
+    concurrency: flags.concurrency,
+    ...(configured ? { temporal: settingsFrom(flags) } : {}),
+  });
+}
+
 async function serve(loom: Loom, flags: ServeFlags): Promise<number> {
   const access = accessControl(flags);
   const opener = servableOpener(loadKeyring(process.env));
-  const loomApp = createApp({ registry: loom.models, artifacts: loom.artifacts, opener, access, pollMs: flags.pollMs });
+  const runs = runService(loom, flags);
+  const routers = [
+    { path: '/runs', router: runRoutes(runs) },
+    { path: '/workflows', router: workflowRoutes({ plugins: loom.registry, dir: resolve(flags.workflows) }) },
+    { path: '/plugins', router: pluginRoutes({ plugins: loom.registry }) },
+    { path: '/openapi.json', router: openApiRoutes() },
+  ];
+  const editor = builtEditor();
+  if (!editor) process.stderr.write('loom: the editor is not built (run npm run build): serving the API only\n');
+  const loomApp = createApp({ registry: loom.models, artifacts: loom.artifacts, opener, access, pollMs: flags.pollMs, routers, ...(editor ? { editor } : {}) });
   const server = createServer(loomApp.app);
+  // Live run events over socket.io: this process's runs at once, other processes' from the journal, Temporal's followed.
+  const feed = new RunFeed({ journalFile: join(loom.home, 'journal.db'), engine: loom.engine, log: loomApp.log, ...(runs.options.temporal ? { temporal: () => runs.temporal() } : {}) });
+  runs.onStart(({ runId, engine }) => engine === 'temporal' && void feed.followTemporal(runId));
+  const gateway = attachSocket(server, { feed, access, log: loomApp.log });
   const signal = nextSignal();
   try {
+    // Before listening, so that the first request already sees the resumed runs as running.
+    const recovered = await runs.recover();
     const address = await listen(server, flags.port, flags.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const auth = access.mode === 'off' ? 'auth off' : `${access.tokens.size} API token${access.tokens.size === 1 ? '' : 's'}: ${access.tokens.names.join(', ')}`;
     process.stdout.write(`loom serving http://${host}:${address.port} (${auth}; data home ${loom.home})\n`);
+    const carried = [...recovered.resumed, ...recovered.queued];
+    if (carried.length > 0) process.stdout.write(`resumed ${carried.length} run${carried.length === 1 ? '' : 's'} a previous server left: ${carried.join(', ')}\n`);
     const received = await signal;
     process.stdout.write(`${received}: shutting down\n`);
+    await gateway.close();
     await shutdown(server, 5000);
+    await feed.close();
+    await runs.close();
+    if (runs.activeRuns > 0) {
+      // NOTE: their nodes are mid-flight; leaving now is what a crash does, which the journal is made for: the next
+      // `loom serve` resumes them without re-running a finished node. Closing the journal under them would not be.
+      process.stdout.write(`${runs.activeRuns} run${runs.activeRuns === 1 ? ' was' : 's were'} still running; the next \`loom serve\` on this data home resumes them\n`);
+      process.exit(EXIT.ok);
+    }
     return EXIT.ok;
   } finally {
     await loomApp.close();
@@ -118,12 +178,17 @@ async function serve(loom: Loom, flags: ServeFlags): Promise<number> {
 }
 
 export function registerServeCommand(cli: Command, act: Act): void {
-  cli
-    .command('serve')
-    .description('serve the model registry and the production models over HTTP (recommend, predict, rollback, /metrics)')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', portNumber, 8080)
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--no-auth', 'serve every request as an admin without a token (local use only)')
-    .option('--poll-ms <ms>', 'how often to re-read the production aliases', milliseconds, 1000)
-    .action(act(async (flags: ServeFlags) => withLoom(cli, (loom) => serve(loom, flags))));
+  withTemporalFlags(
+    cli
+      .command('serve')
+      .description('serve workflows, runs, plugins, the model registry and the production models over HTTP (recommend, predict, rollback, /metrics)')
+      .option('--port <n>', 'port to listen on (0 picks a free one)', portNumber, 8080)
+      .option('--host <host>', 'interface to listen on', '127.0.0.1')
+      .option('--no-auth', 'serve every request as an admin without a token (local use only)')
+      .option('--poll-ms <ms>', 'how often to re-read the production aliases', milliseconds, 1000)
+      .option('--workflows <dir>', 'the workflows directory (saved workflows, and where relative paths in configs point)', 'workflows')
+      .addOption(new Option('--engine <engine>', 'where runs go unless a request says otherwise').choices(['embedded', 'temporal']).default('embedded'))
+      .option('--max-runs <n>', 'embedded runs at once; more wait in a queue', positiveInt, 8)
+      .option('--concurrency <n>', 'nodes to run at once within a run, unless a request says otherwise', positiveInt, 4),
+  ).action(act(async (flags: ServeFlags) => withLoom(cli, (loom) => serve(loom, flags))));
 }

@@ -5,6 +5,8 @@
  * http server, not to the app; it authenticates its handshake with `principalFor(server.access, …)`.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { ArtifactStore } from '../plugin/types.js';
@@ -42,6 +44,8 @@ export interface AppOptions {
   readonly log?: ServerLog;
   /** Default process metrics (CPU, memory, event loop lag). Default true. */
   readonly processMetrics?: boolean;
+  /** The built editor (dist/ui): served at `/`, with index.html for every other path the API does not own. */
+  readonly editor?: string;
   /** More areas under `/api`, e.g. `{ path: '/runs', router: (ctx) => runRoutes(ctx, engine) }`. */
   readonly routers?: readonly { readonly path: string; readonly router: (ctx: AppContext) => Router }[];
 }
@@ -54,6 +58,19 @@ export interface LoomApp extends AppContext {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The editor's static files; any other GET outside the API answers index.html, so the editor's own routes reload. */
+function editorRoutes(dir: string): Router {
+  const router = express.Router();
+  const index = join(dir, 'index.html');
+  if (!existsSync(index)) throw new Error(`the editor is not built: ${index} is missing (run npm run build)`);
+  router.use(express.static(dir, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => path.endsWith('index.html') && res.setHeader('Cache-Control', 'no-cache') }));
+  router.get(/^\/(?!api\/|api$|socket\.io\/|metrics$|healthz$|readyz$).*/, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+  return router;
+}
 
 const stderrLog: ServerLog = (entry) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
 
@@ -84,6 +101,7 @@ export function createApp(options: AppOptions): LoomApp {
   app.use('/api/models', modelRoutes({ registry: options.registry, cache, guard, metrics }));
   app.use('/api/audit', auditRoutes({ registry: options.registry, guard }));
   for (const { path, router } of options.routers ?? []) app.use(`/api${path}`, router(context));
+  if (options.editor) app.use(editorRoutes(options.editor));
 
   app.use(notFound);
   app.use(errorHandler(log));

@@ -1,0 +1,62 @@
+/**
+ * What the CLI and the server share about a run on either engine: its state folded from the journal, finding a
+ * node's output, and sending a cancel or an approval to wherever the run lives. The Temporal SDK is loaded only
+ * when a Temporal run is touched: it takes a while to load and most callers never need it.
+ */
+import type { Loom } from './loom.js';
+import type { ArtifactRef } from './plugin/types.js';
+import type { ControlMessage, Journal } from './run/ports.js';
+import { emptyRunState, foldEvents, type RunState } from './run/state.js';
+import { didYouMean, quoteList } from './suggest.js';
+import type { TemporalClient } from './temporal/client.js';
+import type { TemporalSettings } from './temporal/connection.js';
+
+/** A Temporal client for the length of one call (the CLI), or a long-lived one (the server). */
+export type WithTemporal = <T>(fn: (client: TemporalClient) => Promise<T>) => Promise<T>;
+
+export async function connectTemporal(settings: TemporalSettings): Promise<TemporalClient> {
+  const { TemporalClient } = await import('./temporal/client.js');
+  return TemporalClient.connect(settings);
+}
+
+/** An embedded run's state, folded from its journal; undefined when the journal has no such run. */
+export function journalState(journal: Journal, runId: string): RunState | undefined {
+  const record = journal.run(runId);
+  if (!record) return undefined;
+  return foldEvents(emptyRunState(runId, record.workflow.name, record.workflow.nodes.map((n) => n.id)), journal.events(runId));
+}
+
+export type OutputLookup =
+  | { readonly ok: true; readonly port: string; readonly ref: ArtifactRef }
+  /** `node`: no such node; `outputs`: the node has none (yet, when `pending`); `port`: no such output. `known`: what exists. */
+  | { readonly ok: false; readonly missing: 'node' | 'outputs' | 'port'; readonly pending: boolean; readonly message: string; readonly known: readonly string[] };
+
+/** A node's output `port` (default: its first) in a run's state, or what is missing, in a sentence. */
+export function findOutput(state: RunState, nodeId: string, port?: string): OutputLookup {
+  const node = state.nodes[nodeId];
+  const runId = state.runId;
+  if (!node) {
+    const nodes = Object.keys(state.nodes);
+    return { ok: false, missing: 'node', pending: false, message: `run "${runId}" has no node "${nodeId}"${didYouMean(nodeId, nodes)}`, known: nodes };
+  }
+  const outputs = node.outputs ?? {};
+  const ports = Object.keys(outputs);
+  if (ports.length === 0) {
+    const pending = node.status === 'pending' || node.status === 'running';
+    return { ok: false, missing: 'outputs', pending, message: `node "${nodeId}" of run "${runId}" has no outputs${pending ? ' yet' : ''} (it is ${node.status})`, known: [] };
+  }
+  const chosen = port ?? ports[0]!;
+  const ref = outputs[chosen];
+  if (!ref) return { ok: false, missing: 'port', pending: false, message: `node "${nodeId}" has no output "${chosen}"; its outputs are ${quoteList(ports)}`, known: ports };
+  return { ok: true, port: chosen, ref };
+}
+
+/** Sends a cancel or a decision to a run: through the journal for an embedded run, else as a Temporal signal. */
+export async function controlRun(loom: Loom, runId: string, message: ControlMessage, withTemporal: WithTemporal): Promise<void> {
+  if (loom.journal.run(runId)) return loom.engine.control(runId, message);
+  await withTemporal((client) =>
+    message.kind === 'cancel'
+      ? client.cancel(runId, message.reason)
+      : client.decide(runId, { nodeId: message.nodeId, approved: message.kind === 'approve', reason: message.reason, by: message.by }),
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * The editor's one door to the server: JSON over fetch with the bearer token, and every error as an `ApiError`
+ * carrying the server's `{ error: { code, message, details } }`. The token lives in localStorage; a 401 asks the
+ * shell to prompt for one (`onUnauthorized`).
+ */
+import type { AliasMove, LogEntry, ModelSummary, ModelVersion, PluginDescription, Preview, RunView, Validation, WorkflowDoc, WorkflowSummary } from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const TOKEN_KEY = 'loom.token';
+
+export interface ApiOptions {
+  /** Default: same origin. */
+  readonly base?: string;
+  readonly fetch?: typeof fetch;
+  readonly storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+  readonly onUnauthorized?: () => void;
+}
+
+export class ApiClient {
+  readonly #base: string;
+  readonly #fetch: typeof fetch;
+  readonly #storage: ApiOptions['storage'];
+  onUnauthorized: (() => void) | undefined;
+
+  constructor(options: ApiOptions = {}) {
+    this.#base = options.base ?? '';
+    this.#fetch = options.fetch ?? ((...args) => globalThis.fetch(...args));
+    this.#storage = options.storage ?? (typeof localStorage === 'undefined' ? undefined : localStorage);
+    this.onUnauthorized = options.onUnauthorized;
+  }
+
+  get token(): string | undefined {
+    return this.#storage?.getItem(TOKEN_KEY) ?? undefined;
+  }
+
+  set token(value: string | undefined) {
+    if (value) this.#storage?.setItem(TOKEN_KEY, value);
+    else this.#storage?.removeItem(TOKEN_KEY);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    const response = await this.#fetch(`${this.#base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+      if (response.status === 401) this.onUnauthorized?.();
+      throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, error?.details);
+    }
+    return parsed as T;
+  }
+
+  plugins = async () => (await this.request<{ plugins: PluginDescription[] }>('GET', '/api/plugins')).plugins;
+  workflows = async () => (await this.request<{ workflows: WorkflowSummary[] }>('GET', '/api/workflows')).workflows;
+  workflow = (name: string) => this.request<WorkflowDoc>('GET', `/api/workflows/${encodeURIComponent(name)}`);
+  saveWorkflow = (name: string, doc: WorkflowDoc) => this.request<WorkflowSummary>('PUT', `/api/workflows/${encodeURIComponent(name)}`, doc);
+  deleteWorkflow = (name: string) => this.request<void>('DELETE', `/api/workflows/${encodeURIComponent(name)}`);
+  validate = (doc: unknown) => this.request<Validation>('POST', '/api/workflows/validate', doc);
+
+  startRun = (start: { name?: string; workflow?: unknown; params?: Record<string, unknown>; engine?: 'embedded' | 'temporal' }) => this.request<{ runId: string }>('POST', '/api/runs', start);
+  runs = (limit = 50) => this.request<RunView[] | { runs: RunView[] }>('GET', `/api/runs?limit=${limit}`).then((r) => (Array.isArray(r) ? r : r.runs));
+  run = (id: string) => this.request<RunView>('GET', `/api/runs/${encodeURIComponent(id)}`);
+  cancel = (id: string, reason?: string) => this.request<unknown>('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, reason ? { reason } : {});
+  approve = (id: string, node: string, approve: boolean, reason?: string) =>
+    this.request<unknown>('POST', `/api/runs/${encodeURIComponent(id)}/approve`, { node, approve, ...(reason ? { reason } : {}) });
+  preview = (id: string, node: string, port: string, rows = 50) =>
+    this.request<Preview>('GET', `/api/runs/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}/outputs/${encodeURIComponent(port)}/preview?rows=${rows}`);
+  logs = (id: string, node: string) => this.request<LogEntry[] | { logs: LogEntry[] }>('GET', `/api/runs/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}/logs`).then((r) => (Array.isArray(r) ? r : r.logs));
+
+  models = async () => {
+    const r = await this.request<ModelSummary[] | { models: ModelSummary[] }>('GET', '/api/models');
+    return Array.isArray(r) ? r : r.models;
+  };
+  versions = async (name: string) => {
+    const r = await this.request<ModelVersion[] | { versions: ModelVersion[] }>('GET', `/api/models/${encodeURIComponent(name)}/versions`);
+    return Array.isArray(r) ? r : r.versions;
+  };
+  history = async (name: string) => {
+    const r = await this.request<AliasMove[] | { moves: AliasMove[] }>('GET', `/api/models/${encodeURIComponent(name)}/history`);
+    return Array.isArray(r) ? r : r.moves;
+  };
+  rollback = (name: string, reason: string, to?: number) => this.request<unknown>('POST', `/api/models/${encodeURIComponent(name)}/rollback`, { reason, ...(to === undefined ? {} : { to }) });
+}

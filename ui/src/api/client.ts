@@ -3,7 +3,7 @@
  * carrying the server's `{ error: { code, message, details } }`. The token lives in localStorage; a 401 asks the
  * shell to prompt for one (`onUnauthorized`).
  */
-import type { AliasMove, LogEntry, ModelSummary, ModelVersion, PluginDescription, Preview, RunView, Validation, WorkflowDoc, WorkflowSummary } from './types';
+import type { AliasMove, AliasMoveResult, LogEntry, ModelSummary, ModelVersion, OutputPreview, PluginDescription, RunSummary, RunView, StartedRun, Validation, WorkflowDoc, WorkflowSummary } from './types';
 
 export class ApiError extends Error {
   constructor(
@@ -56,7 +56,13 @@ export class ApiClient {
     const response = await this.#fetch(`${this.#base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     if (response.status === 204) return undefined as T;
     const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    let parsed: unknown;
+    try {
+      parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      // A proxy's HTML error page or a cut-off body: say what came back rather than a JSON syntax error.
+      throw new ApiError(response.status, response.ok ? 'BAD_RESPONSE' : `HTTP_${response.status}`, `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 120)}`);
+    }
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
       if (response.status === 401) this.onUnauthorized?.();
@@ -72,27 +78,25 @@ export class ApiClient {
   deleteWorkflow = (name: string) => this.request<void>('DELETE', `/api/workflows/${encodeURIComponent(name)}`);
   validate = (doc: unknown) => this.request<Validation>('POST', '/api/workflows/validate', doc);
 
-  startRun = (start: { name?: string; workflow?: unknown; params?: Record<string, unknown>; engine?: 'embedded' | 'temporal' }) => this.request<{ runId: string }>('POST', '/api/runs', start);
-  runs = (limit = 50) => this.request<RunView[] | { runs: RunView[] }>('GET', `/api/runs?limit=${limit}`).then((r) => (Array.isArray(r) ? r : r.runs));
+  /** Give `workflow` (a document) or `name` (a saved workflow); a bad document is a 400 with `details.problems`. */
+  startRun = (start: { name?: string; workflow?: unknown; params?: Record<string, unknown>; engine?: 'embedded' | 'temporal' }) => this.request<StartedRun>('POST', '/api/runs', start);
+  /** Newest first. */
+  runs = async (limit = 50) => (await this.request<{ runs: RunSummary[] }>('GET', `/api/runs?limit=${limit}`)).runs;
   run = (id: string) => this.request<RunView>('GET', `/api/runs/${encodeURIComponent(id)}`);
-  cancel = (id: string, reason?: string) => this.request<unknown>('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, reason ? { reason } : {});
+  cancel = (id: string, reason?: string) => this.request<{ runId: string; status: 'cancelling' }>('POST', `/api/runs/${encodeURIComponent(id)}/cancel`, reason ? { reason } : {});
   approve = (id: string, node: string, approve: boolean, reason?: string) =>
-    this.request<unknown>('POST', `/api/runs/${encodeURIComponent(id)}/approve`, { node, approve, ...(reason ? { reason } : {}) });
+    this.request<{ runId: string; node: string; approved: boolean; by: string }>('POST', `/api/runs/${encodeURIComponent(id)}/approve`, { node, approve, ...(reason ? { reason } : {}) });
   preview = (id: string, node: string, port: string, rows = 50) =>
-    this.request<Preview>('GET', `/api/runs/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}/outputs/${encodeURIComponent(port)}/preview?rows=${rows}`);
-  logs = (id: string, node: string) => this.request<LogEntry[] | { logs: LogEntry[] }>('GET', `/api/runs/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}/logs`).then((r) => (Array.isArray(r) ? r : r.logs));
+    this.request<OutputPreview>('GET', `/api/runs/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}/outputs/${encodeURIComponent(port)}/preview?rows=${rows}`);
+  /** A node's log lines and progress messages, in order. */
+  logs = async (id: string, node: string) => (await this.request<{ entries: LogEntry[] }>('GET', `/api/runs/${encodeURIComponent(id)}/nodes/${encodeURIComponent(node)}/logs`)).entries;
 
-  models = async () => {
-    const r = await this.request<ModelSummary[] | { models: ModelSummary[] }>('GET', '/api/models');
-    return Array.isArray(r) ? r : r.models;
-  };
-  versions = async (name: string) => {
-    const r = await this.request<ModelVersion[] | { versions: ModelVersion[] }>('GET', `/api/models/${encodeURIComponent(name)}/versions`);
-    return Array.isArray(r) ? r : r.versions;
-  };
-  history = async (name: string) => {
-    const r = await this.request<AliasMove[] | { moves: AliasMove[] }>('GET', `/api/models/${encodeURIComponent(name)}/history`);
-    return Array.isArray(r) ? r : r.moves;
-  };
-  rollback = (name: string, reason: string, to?: number) => this.request<unknown>('POST', `/api/models/${encodeURIComponent(name)}/rollback`, { reason, ...(to === undefined ? {} : { to }) });
+  models = async () => (await this.request<{ models: ModelSummary[] }>('GET', '/api/models')).models;
+  /** Newest first. */
+  versions = async (name: string) => (await this.request<{ versions: ModelVersion[] }>('GET', `/api/models/${encodeURIComponent(name)}/versions`)).versions;
+  /** Oldest first. */
+  history = async (name: string) => (await this.request<{ moves: AliasMove[] }>('GET', `/api/models/${encodeURIComponent(name)}/history`)).moves;
+  /** Admin: moves `alias` (default production) back to the version before, or to `to`. */
+  rollback = (name: string, reason: string, to?: number, alias?: string) =>
+    this.request<AliasMoveResult>('POST', `/api/models/${encodeURIComponent(name)}/rollback`, { reason, ...(to === undefined ? {} : { to }), ...(alias === undefined ? {} : { alias }) });
 }

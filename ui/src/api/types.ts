@@ -3,7 +3,7 @@
  * (type-only imports: nothing of the engine is bundled).
  */
 export type { RunEvent, NodeStatus, RunStatus } from '../../../engine/run/events.js';
-export type { WorkflowDoc, NodeDoc } from '../../../engine/workflow/schema.js';
+export type { WorkflowDoc, NodeDoc, ParamDoc } from '../../../engine/workflow/schema.js';
 export type { NodeState, RunState } from '../../../engine/run/state.js';
 
 export type PortType = 'dataset' | 'model' | 'metrics' | 'json' | 'file' | 'any';
@@ -36,11 +36,12 @@ export interface Problem {
   readonly message: string;
 }
 
+/** `GET /api/workflows` lists these; `PUT` answers one. Null fields: the file is not a workflow-shaped object. */
 export interface WorkflowSummary {
   readonly name: string;
-  readonly title?: string;
-  readonly description?: string;
-  readonly nodes: number;
+  readonly title: string | null;
+  readonly description: string | null;
+  readonly nodes: number | null;
   readonly modified: string;
   readonly valid: boolean;
   readonly problems: readonly Problem[];
@@ -48,10 +49,12 @@ export interface WorkflowSummary {
 
 export type Validation = { readonly valid: true; readonly name: string; readonly nodes: number; readonly problems: readonly [] } | { readonly valid: false; readonly problems: readonly Problem[] };
 
+/** `GET /api/runs/:id`: a run's node states folded from its events. */
 export interface RunView {
   readonly runId: string;
   readonly engine: 'embedded' | 'temporal';
-  readonly status: string;
+  /** `interrupted`: its process died and nobody resumed it yet. */
+  readonly status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
   readonly workflow: string;
   readonly createdAt: string | null;
   readonly startedAt: string | null;
@@ -60,6 +63,29 @@ export interface RunView {
   readonly nodes: Record<string, import('../../../engine/run/state.js').NodeState>;
 }
 
+/** One row of `GET /api/runs` (`{ runs }`, newest first): the CLI's `loom runs` row. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly engine: string;
+  readonly status: string;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+  readonly durationMs: number | null;
+  readonly nodes: { readonly total: number; readonly done: number; readonly failed: number };
+  /** The first failed node's own error, as `node: message`. */
+  readonly error: string | null;
+}
+
+/** `POST /api/runs` (202). */
+export interface StartedRun {
+  readonly runId: string;
+  readonly engine: 'embedded' | 'temporal';
+  readonly status: 'running' | 'queued';
+  readonly workflow: string;
+}
+
+/** One entry of `GET /api/runs/:id/nodes/:node/logs` (`{ runId, node, entries }`): a node.log or a progress message. */
 export interface LogEntry {
   readonly at: string;
   readonly kind: 'log' | 'progress';
@@ -68,39 +94,71 @@ export interface LogEntry {
   readonly fraction?: number;
 }
 
-/** A node output's preview: a dataset's schema and first rows, or a JSON artifact's value. */
-export type Preview =
-  | { readonly kind: 'dataset'; readonly columns: readonly { readonly name: string; readonly type: string }[]; readonly rows: readonly unknown[][]; readonly total?: number; readonly [key: string]: unknown }
-  | { readonly kind: 'json'; readonly value: unknown; readonly [key: string]: unknown };
+export interface DatasetColumn {
+  readonly name: string;
+  /** DuckDB's type name, e.g. VARCHAR, BIGINT, DOUBLE, TIMESTAMP. */
+  readonly type: string;
+}
 
+/** A node output's preview (engine/data/preview.ts): a dataset's schema and first rows, a JSON artifact's value, or a file. */
+export type Preview =
+  | { readonly kind: 'dataset'; readonly rows: number; readonly columns: readonly DatasetColumn[]; readonly preview: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] } }
+  | { readonly kind: 'json'; readonly value: unknown }
+  | { readonly kind: 'file'; readonly bytes: number; readonly sha256: string };
+
+/** `GET /api/runs/:id/nodes/:node/outputs/:port/preview`. */
+export interface OutputPreview {
+  readonly runId: string;
+  readonly node: string;
+  readonly port: string;
+  readonly ref: { readonly type: string; readonly sha256: string; readonly bytes: number; readonly meta?: Record<string, unknown> };
+  readonly preview: Preview;
+}
+
+/** The version a server's model cache serves, or null when none is loaded. */
+export type Serving = { readonly version: number; readonly loadedAt: string } | null;
+
+/** One entry of `GET /api/models` (`{ models }`). */
 export interface ModelSummary {
   readonly name: string;
   readonly versions: number;
   readonly latest: number;
+  /** alias → version */
   readonly aliases: Readonly<Record<string, number>>;
   readonly createdAt: string;
   readonly updatedAt: string;
+  readonly serving?: Serving;
 }
 
+/** One entry of `GET /api/models/:name/versions` (`{ name, versions }`, newest first). */
 export interface ModelVersion {
-  readonly name: string;
   readonly version: number;
   readonly algorithm: string;
   readonly encrypted: boolean;
   readonly metrics: Record<string, unknown>;
-  readonly params: Record<string, unknown>;
   readonly tags: Readonly<Record<string, string>>;
   readonly createdAt: string;
   readonly createdBy: string;
 }
 
+/** One entry of `GET /api/models/:name/history` (`{ name, moves }`, oldest first). */
 export interface AliasMove {
   readonly id: number;
+  readonly name: string;
   readonly alias: string;
+  /** `rollback` moves are told apart: a second rollback keeps going back instead of undoing the first. */
   readonly kind: 'move' | 'rollback';
+  /** null when the alias was created. */
   readonly from: number | null;
+  /** null when the alias was removed. */
   readonly to: number | null;
   readonly actor: string;
   readonly reason: string;
   readonly at: string;
+}
+
+/** `POST /api/models/:name/rollback` and `PUT /api/models/:name/aliases/:alias`. */
+export interface AliasMoveResult {
+  readonly move: AliasMove;
+  readonly serving: Serving;
 }

@@ -4,7 +4,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { tempDir } from '../../test/fixtures/loom.js';
 import { FsArtifactStore } from '../store/fs-artifact-store.js';
 import { SqliteRegistry } from '../store/sqlite-registry.js';
@@ -81,8 +81,7 @@ describe('model cache', () => {
     gate = new Promise((resolve) => (release = resolve));
     const polling = cache.sync();
     // The load of v2 has started and waits: requests still get v1, and the one that holds v1 keeps it.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(opened).toEqual(['recs@1', 'recs@2']);
+    await vi.waitFor(() => expect(opened).toEqual(['recs@1', 'recs@2']));
     expect((await cache.get('recs')).version.version).toBe(1);
     release();
     await polling;

@@ -42,7 +42,7 @@ async function until(app: Parameters<typeof request>[0], runId: string, done: (r
   }
 }
 
-describe('runs on Temporal through the API', () => {
+describe('runs on Temporal through the API', { timeout: 120_000 }, () => {
   test('a run goes to success through the worker; its node states, list entry, preview and logs are served', async ({ loom, temporal }) => {
     const server = await serverFor(loom, temporal.settings);
     try {

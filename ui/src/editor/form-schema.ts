@@ -1,0 +1,57 @@
+/**
+ * A plugin's config schema, made ready for the form.
+ *
+ * 1. Choices written the TypeBox way (`anyOf: [{const: 'a'}, {const: 'b'}]`) become `enum`, so rjsf draws a select.
+ * 2. Param references. A string field takes `${params.x}` as it is. A number, integer, boolean or enum field has a
+ *    "param" switch (ParamWidgets) that turns it into a text box for a reference; the form's validator then drops
+ *    the type/enum errors of any field whose value is an exact reference (`dropParamRefErrors`), and the server's
+ *    validation, which knows the params' types, has the last word. NOTE: the alternative, a schema where each such
+ *    field is `anyOf: [field, reference]`, makes rjsf draw an option picker on every number, and its errors noisy.
+ */
+import type { RJSFValidationError } from '@rjsf/utils';
+
+export const PARAM_REF = /^\$\{params\.[A-Za-z_][A-Za-z0-9_]*\}$/;
+export const isParamRef = (value: unknown): value is string => typeof value === 'string' && PARAM_REF.test(value);
+
+type Schema = Record<string, unknown>;
+const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isConst = (v: unknown): v is Schema & { const: unknown } => isObject(v) && 'const' in v;
+
+export function formSchema(schema: unknown): Schema {
+  if (!isObject(schema)) return { type: 'object' };
+  return normalise(schema) as Schema;
+}
+
+function normalise(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalise);
+  if (!isObject(value)) return value;
+  const out: Schema = {};
+  for (const [key, v] of Object.entries(value)) out[key] = normalise(v);
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const alternatives = out[key];
+    if (Array.isArray(alternatives) && alternatives.length > 0 && alternatives.every(isConst)) {
+      delete out[key];
+      out.enum = alternatives.map((a) => a.const);
+      const types = [...new Set(alternatives.map((a) => a.type).filter((t) => typeof t === 'string'))];
+      if (out.type === undefined && types.length === 1) out.type = types[0];
+    }
+  }
+  return out;
+}
+
+/** The value at an rjsf error's `property` (`.rules.0.where`, or `['rules'][0]`), in `data`. */
+export function valueAt(data: unknown, property: string | undefined): unknown {
+  if (!property) return data;
+  const parts = property.match(/[^.[\]']+/g) ?? [];
+  let at: unknown = data;
+  for (const part of parts) at = isObject(at) || Array.isArray(at) ? (at as Record<string, unknown>)[part] : undefined;
+  return at;
+}
+
+/** Type, enum, pattern and range errors mean nothing for a field that holds a param reference. */
+export function dropParamRefErrors(errors: RJSFValidationError[], data: unknown): RJSFValidationError[] {
+  return errors.filter((e) => !isParamRef(valueAt(data, e.property)));
+}
+
+/** The workflow's param names, for the reference picker. */
+export const paramRef = (name: string) => `\${params.${name}}`;

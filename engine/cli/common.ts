@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { formatProblem, type Problem } from '../errors.js';
 import { createLoom, defaultHome, type Loom } from '../loom.js';
-import { loadPluginModules, pluginModulesFromEnv } from '../plugin/load.js';
+import { discoverPlugins } from '../plugin/discover.js';
 import { temporalSettings, type TemporalSettings } from '../temporal/connection.js';
 import { validateWorkflow } from '../workflow/validate.js';
 import { lineView, liveView, type RunView } from './render.js';
@@ -27,10 +27,13 @@ export function positiveInt(value: string): number {
   return n;
 }
 
-/** Opens Loom over the data home (from --home, $LOOM_HOME or ./.loom), runs `fn`, and closes it. */
+/**
+ * Opens Loom over the data home (from --home, $LOOM_HOME or ./.loom) with the built-ins and every discovered
+ * plugin package (see plugin/discover.ts), runs `fn`, and closes it.
+ */
 export async function withLoom<T>(cli: Command, fn: (loom: Loom) => Promise<T>): Promise<T> {
-  const extra = await loadPluginModules(pluginModulesFromEnv());
-  const loom = createLoom({ home: (cli.opts().home as string | undefined) ?? defaultHome(), plugins: [...builtinPlugins, ...extra] });
+  const plugins = await discoverPlugins({ builtins: builtinPlugins });
+  const loom = createLoom({ home: (cli.opts().home as string | undefined) ?? defaultHome(), plugins });
   try {
     return await fn(loom);
   } finally {

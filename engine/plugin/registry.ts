@@ -8,6 +8,7 @@ import { createAjv } from '../ajv.js';
 import { LoomError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import { PLUGIN_REF_PATTERN, PORT_NAME_PATTERN } from '../workflow/schema.js';
+import { sourceOf, type PluginSource } from './source.js';
 import { PORT_TYPES, type AnyPlugin, type PortSpecs } from './types.js';
 
 export const PluginRegistryId = Symbol.for('loom.PluginRegistry');
@@ -27,6 +28,23 @@ export function parsePluginRef(ref: string): { name: string; range: string | und
   return at === -1 ? { name: ref, range: undefined } : { name: ref.slice(0, at), range: ref.slice(at + 1) };
 }
 
+const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkCapabilities(where: string, capabilities: unknown): string[] {
+  if (capabilities === undefined) return [];
+  if (typeof capabilities !== 'object' || capabilities === null || Array.isArray(capabilities)) return [`${where}: capabilities must be an object`];
+  const problems: string[] = [];
+  const { network, files, secrets, ...rest } = capabilities as Record<string, unknown>;
+  for (const key of Object.keys(rest)) problems.push(`${where}: capabilities has an unknown field "${key}"; use network, files or secrets`);
+  for (const [key, value] of Object.entries({ network, files })) {
+    if (value !== undefined && typeof value !== 'boolean') problems.push(`${where}: capabilities.${key} must be true or false`);
+  }
+  if (secrets !== undefined && (!Array.isArray(secrets) || !secrets.every((name) => typeof name === 'string' && envNamePattern.test(name)))) {
+    problems.push(`${where}: capabilities.secrets must be a list of environment variable names, e.g. ["SHOP_API_KEY"]`);
+  }
+  return problems;
+}
+
 function checkPorts(where: string, kind: string, ports: unknown): string[] {
   if (ports === undefined) return [];
   if (typeof ports !== 'object' || ports === null) return [`${where}: ${kind} must be an object of ports`];
@@ -43,14 +61,18 @@ function checkPorts(where: string, kind: string, ports: unknown): string[] {
 export class PluginRegistry {
   readonly #byName = new Map<string, AnyPlugin[]>();
   readonly #validators = new WeakMap<AnyPlugin, ValidateFunction>();
+  readonly #sources = new WeakMap<AnyPlugin, PluginSource>();
   readonly #ajv = createAjv({ useDefaults: true });
 
   constructor(plugins: Iterable<AnyPlugin> = []) {
     for (const plugin of plugins) this.register(plugin);
   }
 
-  /** Adds a plugin after checking its definition; throws a LoomError that names the plugin and what is wrong. */
-  register(plugin: AnyPlugin): Disposable {
+  /**
+   * Adds a plugin after checking its definition; throws a LoomError that names the plugin and what is wrong.
+   * `source` defaults to the one discovery tagged the plugin with (built-in when untagged).
+   */
+  register(plugin: AnyPlugin, source: PluginSource = sourceOf(plugin)): Disposable {
     const where = `plugin "${String(plugin?.name)}"`;
     const problems: string[] = [];
     if (typeof plugin?.name !== 'string' || !pluginNamePattern.test(plugin.name) || plugin.name.includes('@', 1)) {
@@ -64,6 +86,7 @@ export class PluginRegistry {
       if (typeof plugin?.[field] !== 'string') problems.push(`${where}: ${field} must be a string`);
     }
     problems.push(...checkPorts(where, 'inputs', plugin?.inputs), ...checkPorts(where, 'outputs', plugin?.outputs));
+    problems.push(...checkCapabilities(where, plugin?.capabilities));
     if (plugin?.outputs === undefined) problems.push(`${where}: outputs must be an object of ports (it may be empty)`);
     // NOTE: a schema is only checked here; it is compiled on first use, since compiling every plugin's schema
     // would slow down every start of the CLI.
@@ -79,6 +102,7 @@ export class PluginRegistry {
 
     const versions = [...this.#versions(plugin.name), plugin].sort((a, b) => semver.rcompare(a.version, b.version));
     this.#byName.set(plugin.name, versions);
+    this.#sources.set(plugin, source);
     return {
       dispose: () => {
         const left = this.#versions(plugin.name).filter((p) => p !== plugin);
@@ -111,6 +135,11 @@ export class PluginRegistry {
     const found = this.lookup(ref);
     if ('problem' in found) throw new LoomError('PLUGIN_NOT_FOUND', found.problem);
     return found.plugin;
+  }
+
+  /** Where a registered plugin came from; anything but a built-in runs isolated. */
+  source(plugin: AnyPlugin): PluginSource {
+    return this.#sources.get(plugin) ?? sourceOf(plugin);
   }
 
   /** The compiled config validator; it fills in defaults, so call it on a copy. */

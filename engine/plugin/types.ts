@@ -93,6 +93,11 @@ export interface RunContext<C, I extends PortSpecs> {
   readonly lineage: readonly LineageEntry[];
   /** The model registry of the data home. */
   readonly models: ModelRegistry;
+  /**
+   * The secrets the plugin declared in `capabilities.secrets`, by environment variable name, as far as they are
+   * set; nothing else. Empty for a plugin that declares none.
+   */
+  readonly secrets: Readonly<Record<string, string>>;
 }
 
 /** One artifact upstream of a node: which node and port produced it. */
@@ -106,6 +111,19 @@ export interface LineageEntry {
 export interface NodeStateStore {
   get<T extends JsonValue = JsonValue>(): Promise<T | undefined>;
   set(value: JsonValue): Promise<void>;
+}
+
+/**
+ * What a plugin needs from the world beyond its inputs, shown to users before a workflow uses it. Only
+ * `secrets` is enforced (a plugin gets exactly the variables it names); `network` and `files` are declarations.
+ */
+export interface PluginCapabilities {
+  /** The plugin talks to other machines (APIs, databases, downloads). */
+  readonly network?: boolean;
+  /** The plugin reads files outside its inputs (from `ctx.dataRoots`). */
+  readonly files?: boolean;
+  /** Environment variables the plugin reads secrets from, e.g. `SHOP_API_KEY`; given as `ctx.secrets.NAME`. */
+  readonly secrets?: readonly string[];
 }
 
 export type ConfigOf<S> = S extends TSchema ? Static<S> : Record<string, never>;
@@ -137,6 +155,8 @@ export interface PluginDefinition<
    * `lineage`, every artifact produced upstream of its node in this run. Off by default: it costs a list per node.
    */
   readonly lineage?: boolean;
+  /** What the plugin needs beyond its inputs; none by default. */
+  readonly capabilities?: PluginCapabilities;
   run(ctx: RunContext<ConfigOf<S>, I>): Promise<PluginOutputs<O>>;
 }
 

@@ -1,14 +1,19 @@
 /**
  * The node executor, shared by both engines: runs one attempt of one node. 1. Find the exact plugin version
  * the run was planned with. 2. Check the config and inputs. 3. Run the plugin with a context (logger,
- * throttled progress, abort signal with the node's timeout, artifact store, scratch dir). 4. Check that the
- * outputs are what the plugin declared, stored in the artifact store. The scratch dir is removed at the end.
+ * throttled progress, abort signal with the node's timeout, artifact store, scratch dir, declared secrets):
+ * a built-in in this process, any other plugin in a child process (engine/isolation), with a time limit even
+ * when the node sets none. 4. Check that the outputs are what the plugin declared, stored in the artifact
+ * store. The scratch dir is removed at the end.
  */
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledError, LoomError, NodeTimeoutError } from '../errors.js';
+import { secretsFor } from '../isolation/environment.js';
+import { isolationLimits, runIsolated } from '../isolation/run-isolated.js';
 import type { PluginRegistry } from '../plugin/registry.js';
+import { entryOf } from '../plugin/source.js';
 import type { AnyPlugin, ArtifactRef, ArtifactStore, LineageEntry, Logger, RunContext } from '../plugin/types.js';
 import type { ModelRegistry } from '../registry/types.js';
 import type { CompiledNode } from '../workflow/compiled.js';
@@ -104,8 +109,11 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
   }
   checkInputs(plugin, node, attempt.inputs);
   // 3.
+  const entry = entryOf(services.registry.source(plugin));
+  const limits = entry === undefined ? undefined : isolationLimits();
+  const timeoutMs = node.timeoutMs ?? limits?.timeoutMs;
   const controller = new AbortController();
-  const timer = node.timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new NodeTimeoutError(node.id, node.timeoutMs!)), node.timeoutMs);
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new NodeTimeoutError(node.id, timeoutMs)), timeoutMs);
   const onRunAbort = () => controller.abort(new CancelledError(`node "${node.id}" was cancelled`));
   if (attempt.signal.aborted) onRunAbort();
   attempt.signal.addEventListener('abort', onRunAbort, { once: true });
@@ -141,12 +149,15 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
     state: fsNodeState(services.home, attempt.workflow, node.id),
     lineage: attempt.lineage ?? [],
     models: services.models,
+    secrets: Object.freeze(secretsFor(plugin)),
   };
   const aborted = abortion(controller.signal);
   try {
-    // NOTE: a plugin that ignores its signal keeps running in the background after a timeout; only
-    // process isolation (third-party plugins) can stop it for sure.
-    const outputs = await Promise.race([plugin.run(ctx as never), aborted.promise]);
+    // NOTE: a built-in that ignores its signal keeps running in the background after a timeout; an isolated
+    // plugin's process is killed, and runIsolated settles only once it is gone.
+    const outputs = entry === undefined || limits === undefined
+      ? await Promise.race([plugin.run(ctx as never), aborted.promise])
+      : await runIsolated(plugin, entry, ctx, scratchDir, limits);
     if (controller.signal.aborted) throw controller.signal.reason;
     // 4.
     return await checkOutputs(plugin, node, outputs, services.artifacts);
@@ -156,6 +167,7 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
     aborted.dispose();
     clearTimeout(timer);
     attempt.signal.removeEventListener('abort', onRunAbort);
-    if (scratchMade) await rm(scratchDir, { recursive: true, force: true });
+    // The child makes its scratch dir itself, so the engine cannot know whether it did.
+    if (scratchMade || entry !== undefined) await rm(scratchDir, { recursive: true, force: true });
   }
 }

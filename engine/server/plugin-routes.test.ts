@@ -11,6 +11,7 @@ import { tempDir } from '../../test/fixtures/loom.js';
 import { createLoom, type Loom } from '../loom.js';
 import { asAnyPlugin } from '../plugin/define.js';
 import { PluginRegistry } from '../plugin/registry.js';
+import { tagSource } from '../plugin/source.js';
 import { definePlugin, Type } from '../sdk.js';
 import { createApp, type LoomApp } from './app.js';
 import { TokenSet } from './auth.js';
@@ -40,10 +41,13 @@ const dedupe = definePlugin({
   category: 'clean',
   inputs: { data: { type: 'dataset' }, also: { type: 'dataset', optional: true, many: true } },
   outputs: { data: { type: 'dataset' } },
+  capabilities: { network: true, secrets: ['DEDUPE_API_KEY'] },
   async run() {
     throw new Error('not run in these tests');
   },
 });
+// As discovery tags a plugin loaded from an installed package.
+tagSource(asAnyPlugin(dedupe), { kind: 'package', name: '@acme/loom-dedupe', version: '2.0.1', path: '/srv/shop/node_modules/@acme/loom-dedupe', entry: '/srv/shop/node_modules/@acme/loom-dedupe/index.js' });
 const clock = definePlugin({
   name: 'clock',
   version: '1.0.0',
@@ -72,6 +76,8 @@ const READER = {
     properties: { path: { type: 'string', description: 'The file.' }, pinned: { type: 'boolean', default: false } },
   },
   volatile: 'config',
+  capabilities: { network: false, files: false, secrets: [] },
+  source: { kind: 'builtin' },
 };
 const DEDUPE = {
   name: '@acme/dedupe',
@@ -86,6 +92,8 @@ const DEDUPE = {
   outputs: [{ name: 'data', type: 'dataset', title: 'data', description: '', optional: false, many: false }],
   config: { type: 'object', properties: {}, additionalProperties: false },
   volatile: false,
+  capabilities: { network: true, files: false, secrets: ['DEDUPE_API_KEY'] },
+  source: { kind: 'package', name: '@acme/loom-dedupe', version: '2.0.1', path: '/srv/shop/node_modules/@acme/loom-dedupe' },
 };
 
 let home: string;
@@ -120,7 +128,7 @@ afterAll(async () => {
 const get = (path: string) => request(server.app).get(path).set('Authorization', `Bearer ${VIEWER}`);
 
 describe('GET /api/plugins', () => {
-  test('every plugin (newest version) by category then name, with ports, config schema and volatile', async () => {
+  test('every plugin (newest version) by category then name, with ports, config schema, volatile, capabilities and source', async () => {
     const res = await get('/api/plugins');
     expect(res.status).toBe(200);
     expect(res.body.plugins.map((p: { category: string; name: string }) => `${p.category}/${p.name}`)).toEqual(['clean/@acme/dedupe', 'input/clock', 'input/reader']);
@@ -135,7 +143,8 @@ describe('GET /api/plugins', () => {
     expect(keys).toEqual([...keys].sort(([c1, n1]: string[], [c2, n2]: string[]) => c1!.localeCompare(c2!) || n1!.localeCompare(n2!)));
     expect(body.plugins).toHaveLength(builtinPlugins.length);
     for (const plugin of body.plugins) {
-      expect(Object.keys(plugin)).toEqual(['name', 'version', 'title', 'description', 'category', 'inputs', 'outputs', 'config', 'volatile']);
+      expect(Object.keys(plugin)).toEqual(['name', 'version', 'title', 'description', 'category', 'inputs', 'outputs', 'config', 'volatile', 'capabilities', 'source']);
+      expect(plugin.source).toEqual({ kind: 'builtin' });
       expect(plugin.config.type).toBe('object');
     }
   });

@@ -1,10 +1,12 @@
 /**
  * `/api/plugins`: what the editor builds its palette and forms from. Each plugin (its newest version) as
- * `loom plugins --json` shows it, plus whether its results are cached; sorted by category, then name.
+ * `loom plugins --json` shows it, plus whether its results are cached, what it declares it needs and where it
+ * came from; sorted by category, then name.
  */
 import { Router, type Request } from 'express';
 import { describePlugin } from '../plugin/describe.js';
 import type { PluginRegistry } from '../plugin/registry.js';
+import type { PluginSource } from '../plugin/source.js';
 import type { AnyPlugin } from '../plugin/types.js';
 import { closest, didYouMean } from '../suggest.js';
 import type { AppContext } from './app.js';
@@ -13,11 +15,16 @@ import { HttpError } from './errors.js';
 /**
  * `volatile`: true when a node of the plugin is never served from the cache, false when it is, and "config"
  * when the plugin decides per node from the node's config (e.g. a file reader that is volatile only without a
- * pinned version).
+ * pinned version). `capabilities`: its declarations, every field filled in. `source`: `{ kind: 'builtin' }`,
+ * `{ kind: 'package', name, version, path }` or `{ kind: 'module', path }` (a LOOM_PLUGINS file).
  */
-export function pluginDescription(plugin: AnyPlugin) {
+export function pluginDescription(plugin: AnyPlugin, source: PluginSource = { kind: 'builtin' }) {
   const volatile = typeof plugin.volatile === 'function' ? ('config' as const) : plugin.volatile === true;
-  return { ...describePlugin(plugin), volatile };
+  const declared = plugin.capabilities ?? {};
+  const capabilities = { network: declared.network === true, files: declared.files === true, secrets: [...(declared.secrets ?? [])] };
+  // The entry file is the engine's business (what an isolated child imports), not the editor's.
+  const shown = source.kind === 'package' ? { kind: source.kind, name: source.name, version: source.version, path: source.path } : source;
+  return { ...describePlugin(plugin), volatile, capabilities, source: shown };
 }
 
 export type PluginDescription = ReturnType<typeof pluginDescription>;
@@ -34,13 +41,13 @@ export function pluginRoutes({ plugins }: { readonly plugins: PluginRegistry }):
     const viewer = guard.need('viewer');
 
     router.get('/', viewer, (_req, res) => {
-      res.json({ plugins: plugins.list().sort(byCategoryThenName).map(pluginDescription) });
+      res.json({ plugins: plugins.list().sort(byCategoryThenName).map((plugin) => pluginDescription(plugin, plugins.source(plugin))) });
     });
 
     // `name` or `name@range`; a scoped name (`@acme/dedupe`) arrives as two segments or as `@acme%2Fdedupe`.
     const one = (ref: string) => {
       const found = plugins.lookup(ref);
-      if ('plugin' in found) return pluginDescription(found.plugin);
+      if ('plugin' in found) return pluginDescription(found.plugin, plugins.source(found.plugin));
       const names = plugins.list().map((p) => p.name);
       const suggestion = closest(ref, names);
       const message = found.problem.startsWith('unknown plugin') ? `no plugin named "${ref}"${didYouMean(ref, names)}` : found.problem;

@@ -1,6 +1,8 @@
 /**
  * A Loom worker: polls a task queue for the interpreter workflow and the node activity, with the plugins of
- * the Loom instance it is given. Run as many as you like, on as many machines as share the data home.
+ * the Loom instance it is given (`loom worker` discovers them as every command does: plugin/discover.ts).
+ * The activity goes through the shared executor, so plugins from packages run isolated here too, each node
+ * in a child process of the worker. Run as many as you like, on as many machines as share the data home.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

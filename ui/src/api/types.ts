@@ -29,6 +29,10 @@ export interface PluginDescription {
   /** The config's JSON Schema. */
   readonly config: Record<string, unknown>;
   readonly volatile: boolean | 'config';
+  /** What the plugin declares it needs; shown before a workflow uses it. */
+  readonly capabilities?: { readonly network: boolean; readonly files: boolean; readonly secrets: readonly string[] };
+  /** Built in, or from a package (third party: it runs isolated in its own process). */
+  readonly source?: { readonly kind: 'builtin' } | { readonly kind: 'package'; readonly name: string; readonly version: string; readonly path: string } | { readonly kind: 'module'; readonly path: string };
 }
 
 export interface Problem {

@@ -3,7 +3,7 @@
  * the workflow itself (title, description and params).
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { NodeDoc, WorkflowDoc } from '../api/types';
+import type { NodeDoc, PluginDescription, WorkflowDoc } from '../api/types';
 import { ConfigForm } from './ConfigForm';
 import { pluginOf, type PluginIndex } from './plugins';
 import { configErrors, type Located } from './pointers';
@@ -33,6 +33,22 @@ function CommitInput({ label, value, onCommit, error }: { label: string; value: 
   );
 }
 
+/** What a plugin declares it needs, and where it comes from: a user sees it before relying on the plugin. */
+function Declarations({ plugin }: { plugin: PluginDescription }) {
+  const caps = plugin.capabilities;
+  const source = plugin.source;
+  const needs = [caps?.network ? 'network access' : undefined, caps?.files ? 'files under the data roots' : undefined, ...(caps?.secrets ?? []).map((s) => `secret ${s}`)].filter(Boolean);
+  if (!source || source.kind === 'builtin') return needs.length ? <p className="panel-caps" data-testid="capabilities">Needs: {needs.join(', ')}</p> : null;
+  return (
+    <div className="panel-caps" data-testid="capabilities">
+      <div>
+        Third party: {source.kind === 'package' ? `${source.name}@${source.version}` : source.path} (runs in its own process)
+      </div>
+      <div>Needs: {needs.length ? needs.join(', ') : 'nothing beyond its inputs'}</div>
+    </div>
+  );
+}
+
 function NodeSection({ node, props }: { node: NodeDoc; props: ConfigPanelProps }) {
   const plugin = pluginOf(props.plugins, node);
   const [renameError, setRenameError] = useState<string>();
@@ -46,6 +62,7 @@ function NodeSection({ node, props }: { node: NodeDoc; props: ConfigPanelProps }
         <h2>{node.title ?? plugin?.title ?? node.plugin}</h2>
         <div className="muted">{plugin ? `${plugin.name} ${plugin.version} · ${plugin.category}` : `unknown plugin ${node.plugin}`}</div>
         {plugin?.description ? <p className="panel-desc">{plugin.description}</p> : null}
+        {plugin ? <Declarations plugin={plugin} /> : null}
       </header>
       <CommitInput label="Node id" value={node.id} error={renameError} onCommit={(to) => setRenameError(props.onRename(node.id, to))} />
       <label className="field">

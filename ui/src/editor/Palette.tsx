@@ -51,7 +51,14 @@ function PaletteView({ plugins, onAdd, error }: PaletteProps) {
                 onClick={() => onAdd(p.name)}
               >
                 <span className="palette-title">{p.title}</span>
-                <span className="palette-name">{p.name}</span>
+                <span className="palette-name">
+                  {p.name}
+                  {p.source && p.source.kind !== 'builtin' ? (
+                    <span className="palette-badge" data-testid={`third-party-${p.name}`} title={`third party: ${p.source.kind === 'package' ? `${p.source.name}@${p.source.version}` : p.source.path}; runs in its own process`}>
+                      {' '}3rd party
+                    </span>
+                  ) : null}
+                </span>
               </button>
             ))}
           </section>

@@ -1,5 +1,5 @@
-import { render, screen } from '@testing-library/react';
-import { expect, test } from 'vitest';
+import { cleanup, render, screen } from '@testing-library/react';
+import { afterEach, expect, test } from 'vitest';
 import type { PluginDescription, WorkflowDoc } from '../api/types';
 import { ConfigPanel } from './ConfigPanel';
 import { indexPlugins } from './plugins';
@@ -18,6 +18,8 @@ const basket: PluginDescription = {
   capabilities: { network: false, files: false, secrets: ['SHOP_API_KEY'] },
   source: { kind: 'package', name: '@acme/loom-basket-rules', version: '1.2.0', path: '/srv/node_modules/@acme/loom-basket-rules' },
 };
+
+afterEach(cleanup);
 
 const doc = (plugin: string): WorkflowDoc => ({ version: 1, name: 'w', nodes: [{ id: 'n', plugin }] }) as WorkflowDoc;
 const panel = (plugin: string) =>

@@ -40,16 +40,8 @@ export interface Problem {
   readonly message: string;
 }
 
-/** `GET /api/workflows` lists these; `PUT` answers one. Null fields: the file is not a workflow-shaped object. */
-export interface WorkflowSummary {
-  readonly name: string;
-  readonly title: string | null;
-  readonly description: string | null;
-  readonly nodes: number | null;
-  readonly modified: string;
-  readonly valid: boolean;
-  readonly problems: readonly Problem[];
-}
+/** `GET /api/workflows` lists these; `PUT` answers one. */
+export type { WorkflowSummary } from '../../../engine/server/workflow-store.js';
 
 export type Validation = { readonly valid: true; readonly name: string; readonly nodes: number; readonly problems: readonly [] } | { readonly valid: false; readonly problems: readonly Problem[] };
 
@@ -90,13 +82,7 @@ export interface StartedRun {
 }
 
 /** One entry of `GET /api/runs/:id/nodes/:node/logs` (`{ runId, node, entries }`): a node.log or a progress message. */
-export interface LogEntry {
-  readonly at: string;
-  readonly kind: 'log' | 'progress';
-  readonly level: string;
-  readonly message: string;
-  readonly fraction?: number;
-}
+export type { LogEntry } from '../../../engine/server/run-service.js';
 
 export interface DatasetColumn {
   readonly name: string;
@@ -145,21 +131,9 @@ export interface ModelVersion {
   readonly createdBy: string;
 }
 
-/** One entry of `GET /api/models/:name/history` (`{ name, moves }`, oldest first). */
-export interface AliasMove {
-  readonly id: number;
-  readonly name: string;
-  readonly alias: string;
-  /** `rollback` moves are told apart: a second rollback keeps going back instead of undoing the first. */
-  readonly kind: 'move' | 'rollback';
-  /** null when the alias was created. */
-  readonly from: number | null;
-  /** null when the alias was removed. */
-  readonly to: number | null;
-  readonly actor: string;
-  readonly reason: string;
-  readonly at: string;
-}
+/** One entry of `GET /api/models/:name/history` (`{ name, moves }`, oldest first): the registry's own type. */
+export type { AliasMove } from '../../../engine/registry/types.js';
+import type { AliasMove } from '../../../engine/registry/types.js';
 
 /** `POST /api/models/:name/rollback` and `PUT /api/models/:name/aliases/:alias`. */
 export interface AliasMoveResult {

@@ -97,6 +97,18 @@ export interface AuditEntry {
   readonly detail?: JsonObject;
 }
 
+/**
+ * A version's artifact replaced by an equivalent one: the same model re-wrapped under another key (key rotation).
+ * The version's number, metrics and lineage stay; the replacement is recorded, append-only, with who and why.
+ */
+export interface ReplaceArtifact {
+  readonly name: string;
+  readonly version: number;
+  readonly artifact: ArtifactRef;
+  readonly actor: string;
+  readonly reason: string;
+}
+
 export interface ModelRegistry {
   register(version: NewVersion): Promise<ModelVersion>;
   models(): Promise<RegisteredModel[]>;
@@ -108,6 +120,8 @@ export interface ModelRegistry {
   /** The version an alias points at, or undefined when the alias does not exist. */
   resolve(name: string, alias: string): Promise<ModelVersion | undefined>;
   moveAlias(move: MoveAlias): Promise<AliasMove>;
+  /** Points a version at an equivalent artifact (see `ReplaceArtifact`); its `artifact` is the latest one from then on. */
+  replaceArtifact(replace: ReplaceArtifact): Promise<ModelVersion>;
   /** Moves an alias back (see `Rollback`); throws NO_PREVIOUS_VERSION when there is nothing to go back to. */
   rollback(rollback: Rollback): Promise<AliasMove>;
   /** Oldest first; every alias of the model, or one. */

@@ -132,6 +132,19 @@ describe('rollback', () => {
   });
 });
 
+test('an artifact replaced by key rotation: the version keeps its number and metrics, the registry its history', async () => {
+  await registry.register({ name: 'recs', artifact: artifact(1), algorithm: 'ials', actor: 'test', metrics: { ndcg: 0.3 } });
+  const rotated = await registry.replaceArtifact({ name: 'recs', version: 1, artifact: artifact(2), actor: 'ops', reason: 'rotate to kek-b' });
+  expect(rotated).toMatchObject({ version: 1, metrics: { ndcg: 0.3 }, artifact: artifact(2) });
+  expect((await registry.version('recs', 1)).artifact).toEqual(artifact(2));
+  expect((await registry.versions('recs'))[0]!.artifact).toEqual(artifact(2));
+  await expect(registry.replaceArtifact({ name: 'recs', version: 2, artifact: artifact(3), actor: 'ops', reason: 'x' })).rejects.toThrow('model "recs" has no version 2');
+  const db = new Database(join(home, 'registry.db'));
+  expect(db.prepare('SELECT from_sha256, actor, reason FROM artifact_moves').all()).toEqual([{ from_sha256: artifact(1).sha256, actor: 'ops', reason: 'rotate to kek-b' }]);
+  expect(() => db.prepare('DELETE FROM artifact_moves').run()).toThrow('artifact_moves is append-only');
+  db.close();
+});
+
 test('the audit log keeps what was done, newest first, and cannot be rewritten', async () => {
   await registry.audit({ actor: 'alice', action: 'publish', target: 'recs@1', detail: { gate: 'passed' } });
   await registry.audit({ actor: 'bob', action: 'rollback', target: 'recs' });

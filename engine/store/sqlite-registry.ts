@@ -17,6 +17,7 @@ import {
   type MoveAlias,
   type NewVersion,
   type RegisteredModel,
+  type ReplaceArtifact,
   type Rollback,
 } from '../registry/types.js';
 import { openDatabase } from './sqlite.js';
@@ -30,11 +31,14 @@ CREATE TABLE IF NOT EXISTS aliases (name TEXT NOT NULL, alias TEXT NOT NULL, ver
 CREATE TABLE IF NOT EXISTS alias_history (
   id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, alias TEXT NOT NULL, kind TEXT NOT NULL,
   from_version INTEGER, to_version INTEGER, actor TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS artifact_moves (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, version INTEGER NOT NULL, from_sha256 TEXT NOT NULL, artifact TEXT NOT NULL,
+  actor TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT);
 `;
 
-const APPEND_ONLY = ['versions', 'alias_history', 'audit']
+const APPEND_ONLY = ['versions', 'alias_history', 'artifact_moves', 'audit']
   .flatMap((table) =>
     ['UPDATE', 'DELETE'].map(
       (op) => `CREATE TRIGGER IF NOT EXISTS ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END;`,
@@ -168,7 +172,7 @@ export class SqliteRegistry implements ModelRegistry {
   async versions(name: string): Promise<ModelVersion[]> {
     const rows = this.#db.prepare('SELECT * FROM versions WHERE name = ? ORDER BY version DESC').all(name) as VersionRow[];
     if (rows.length === 0) throw this.#unknownModel(name);
-    return rows.map(toVersion);
+    return rows.map((row) => this.#current(toVersion(row)));
   }
 
   async version(name: string, version: number): Promise<ModelVersion> {
@@ -177,10 +181,28 @@ export class SqliteRegistry implements ModelRegistry {
 
   #version(name: string, version: number): ModelVersion {
     const row = this.#db.prepare('SELECT * FROM versions WHERE name = ? AND version = ?').get(name, version) as VersionRow | undefined;
-    if (row) return toVersion(row);
+    if (row) return this.#current(toVersion(row));
     const latest = this.#db.prepare('SELECT max(version) FROM versions WHERE name = ?').pluck().get(name) as number | null;
     if (latest === null) throw this.#unknownModel(name);
     throw new RegistryError('VERSION_NOT_FOUND', name, `model "${name}" has no version ${version}; its versions are 1 to ${latest}`);
+  }
+
+  /** The version with its latest artifact, when key rotation replaced the one it was registered with. */
+  #current(version: ModelVersion): ModelVersion {
+    const latest = this.#db.prepare('SELECT artifact FROM artifact_moves WHERE name = ? AND version = ? ORDER BY id DESC LIMIT 1').pluck().get(version.name, version.version) as string | undefined;
+    return latest === undefined ? version : { ...version, artifact: JSON.parse(latest) as ArtifactRef };
+  }
+
+  async replaceArtifact(replace: ReplaceArtifact): Promise<ModelVersion> {
+    return this.#db
+      .transaction(() => {
+        const before = this.#version(replace.name, replace.version);
+        this.#db
+          .prepare('INSERT INTO artifact_moves (name, version, from_sha256, artifact, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(replace.name, replace.version, before.artifact.sha256, JSON.stringify(replace.artifact), replace.actor, replace.reason, new Date().toISOString());
+        return this.#version(replace.name, replace.version);
+      })
+      .immediate();
   }
 
   async resolve(name: string, alias: string): Promise<ModelVersion | undefined> {

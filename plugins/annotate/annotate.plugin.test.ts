@@ -29,9 +29,18 @@ test('a time split: before trainUntil is train, up to validationUntil validation
     rows: { input: 9, train: 5, validation: 2, test: 2 },
     time: 'day',
     trainUntil: '2011-02-01',
+    trainUntilResolved: '2011-02-01 00:00:00',
     validationUntil: '2011-02-20',
     labels: [],
   });
+});
+
+test('a time split relative to the data: latest-14d makes the last 14 calendar days test, whatever the data\'s end', async ({ loom }) => {
+  // The data ends on 2011-03-01: the last 14 days are 2011-02-16 .. 2011-03-01, so the boundary is 2011-02-16.
+  const outputs = await outputsOf(loom, EVENTS, { split: { method: 'time', time: 'day', trainUntil: 'latest-14d' } });
+  expect(await idsBySplit(loom, outputs)).toEqual({ train: [1, 2, 4, 5, 7, 8, 9], validation: [], test: [3, 6] });
+  expect(await loom.artifacts.readJson(outputs.report)).toMatchObject({ trainUntil: 'latest-14d', trainUntilResolved: '2011-02-16 00:00:00' });
+  await expect(outputsOf(loom, EVENTS, { split: { method: 'time', time: 'day', trainUntil: 'latest-0d' } })).rejects.toThrow('split.trainUntil: "latest-0d" must count at least one day');
 });
 
 test('a time split without validationUntil leaves validation empty, with the right columns', async ({ loom }) => {

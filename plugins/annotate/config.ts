@@ -68,7 +68,7 @@ export const Split = Type.Object(
     ),
     stratifyBy: Type.Optional(Type.String({ minLength: 1, description: 'stratified: the column whose values keep their proportions in every split (NULL is a stratum).' })),
     time: Type.Optional(Type.String({ minLength: 1, description: 'time, leave-last-n: a DATE, TIMESTAMP, or text column that reads as one; no NULLs.' })),
-    trainUntil: Type.Optional(Type.String({ minLength: 1, description: 'time: rows before this date or time are train, e.g. "2011-09-01".' })),
+    trainUntil: Type.Optional(Type.String({ minLength: 1, description: 'time: rows before this date or time are train, e.g. "2011-09-01"; or "latest-30d": the last 30 calendar days of the data are not (for scheduled retraining as data arrives).' })),
     validationUntil: Type.Optional(
       Type.String({ minLength: 1, description: 'time: rows from `trainUntil` up to (not including) this are validation, the rest test. Default: no validation.' }),
     ),

@@ -77,13 +77,31 @@ async function shuffled(db: Db, split: SplitConfig, relation: string, columns: D
 async function byTime(db: Db, split: SplitConfig, relation: string, columns: DatasetColumn[]): Promise<JsonObject> {
   const time = await timeExpression(db, relation, columns, split.time!, 'split.time');
   await requireNoNulls(db, relation, time, `${JSON.stringify(split.time)}`, 'split.time');
-  const trainUntil = await timeLiteral(db, split.trainUntil!, 'split.trainUntil');
-  const validationUntil = split.validationUntil === undefined ? trainUntil : await timeLiteral(db, split.validationUntil, 'split.validationUntil');
+  const trainUntil = await boundary(db, split.trainUntil!, relation, time, 'split.trainUntil');
+  const validationUntil = split.validationUntil === undefined ? trainUntil : await boundary(db, split.validationUntil, relation, time, 'split.validationUntil');
   if (await db.value(`SELECT ${validationUntil} < ${trainUntil}`)) fail(`split.validationUntil: ${JSON.stringify(split.validationUntil)} is before trainUntil ${JSON.stringify(split.trainUntil)}`);
   await db.run(`CREATE TABLE ${ASSIGNED} AS SELECT *,
     CASE WHEN ${time} < ${trainUntil} THEN 'train' WHEN ${time} < ${validationUntil} THEN 'validation' ELSE 'test' END AS ${SPLIT}
     FROM ${relation}`);
-  return { time: split.time!, trainUntil: split.trainUntil!, validationUntil: split.validationUntil ?? null };
+  const resolved = String(await db.value(`SELECT CAST(${trainUntil} AS VARCHAR)`));
+  return { time: split.time!, trainUntil: split.trainUntil!, trainUntilResolved: resolved, validationUntil: split.validationUntil ?? null };
+}
+
+const RELATIVE = /^latest-(\d{1,4})d$/;
+
+/**
+ * A split boundary: a date or time, or `latest-<N>d`: the last N calendar days of the data (up to its latest row)
+ * are after it. The relative form keeps a scheduled retraining honest as data arrives: each run tests on its newest
+ * N days and trains on everything before them.
+ */
+async function boundary(db: Db, text: string, relation: string, time: string, where: string): Promise<string> {
+  const relative = RELATIVE.exec(text);
+  if (!relative) return timeLiteral(db, text, where);
+  const days = Number(relative[1]);
+  if (days < 1) fail(`${where}: ${JSON.stringify(text)} must count at least one day`);
+  const value = await db.value(`SELECT CAST(date_trunc('day', max(${time})) + INTERVAL 1 DAY - INTERVAL ${days} DAY AS VARCHAR) FROM ${relation}`);
+  if (value === null) fail(`${where}: ${JSON.stringify(text)} needs at least one row with a time`);
+  return `TIMESTAMP ${literal(String(value))}`;
 }
 
 async function leaveLastN(db: Db, split: SplitConfig, relation: string, columns: DatasetColumn[]): Promise<JsonObject> {

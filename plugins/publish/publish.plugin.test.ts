@@ -16,9 +16,11 @@ const fakeModel = definePlugin({
   description: 'Test only: a model artifact with the given bytes.',
   category: 'test',
   outputs: { model: { type: 'model' } },
-  config: Type.Object({ bytes: Type.String() }),
+  config: Type.Object({ bytes: Type.String(), sealedDigest: Type.Optional(Type.String()) }),
   async run(ctx) {
-    return { model: await ctx.artifacts.putBytes('model', new TextEncoder().encode(ctx.config.bytes), { algorithm: 'rebuy' }) };
+    const { bytes, sealedDigest } = ctx.config;
+    const meta = sealedDigest ? { algorithm: 'rebuy', encrypted: true, model: 'recs', digest: sealedDigest } : { algorithm: 'rebuy' };
+    return { model: await ctx.artifacts.putBytes('model', new TextEncoder().encode(bytes), meta) };
   },
 });
 
@@ -48,9 +50,9 @@ const verdict = definePlugin({
 const test = loomTest([asAnyPlugin(fakeModel), asAnyPlugin(verdict as never)]);
 
 // model ─► publish ◄─ metrics
-function release(bytes: string, verdictConfig: { pass: boolean; production?: number }, publishConfig: Record<string, unknown> = {}) {
+function release(bytes: string, verdictConfig: { pass: boolean; production?: number }, publishConfig: Record<string, unknown> = {}, sealedDigest?: string) {
   return workflow('release')
-    .node('model', 'fake-model', { config: { bytes } })
+    .node('model', 'fake-model', { config: { bytes, ...(sealedDigest ? { sealedDigest } : {}) } })
     .node('metrics', 'verdict', { config: verdictConfig })
     .node('publish', 'publish', { config: { name: 'recs', ...publishConfig }, inputs: { model: 'model.model', metrics: 'metrics.metrics' } })
     .build();
@@ -109,6 +111,14 @@ describe('publish', () => {
     const again = await runDoc(loom, release('model one', { pass: true }));
     expect(await loom.artifacts.readJson(again.nodes.publish!.outputs!.version!)).toMatchObject({ version: 1, promoted: false, reason: 'recs@1 already holds "production"' });
     expect((await loom.models.model('recs')).versions).toBe(1);
+  });
+
+  test('the same model sealed again (other bytes, same plaintext digest) reuses its version', async ({ loom }) => {
+    await runDoc(loom, release('sealed once', { pass: true }, {}, 'd1'));
+    const again = await runDoc(loom, release('sealed twice', { pass: true }, {}, 'd1'));
+    expect(await loom.artifacts.readJson(again.nodes.publish!.outputs!.version!)).toMatchObject({ version: 1, reason: 'recs@1 already holds "production"' });
+    const other = await runDoc(loom, release('another model', { pass: true, production: 1 }, {}, 'd2'));
+    expect(await loom.artifacts.readJson(other.nodes.publish!.outputs!.version!)).toMatchObject({ version: 2, promoted: true });
   });
 
   test('promote "never" registers only', async ({ loom }) => {

@@ -1,10 +1,11 @@
 /**
  * publish: registers a model version and moves an alias (`production` by default) to it only when its evaluation
  * passed the gate, and passed it against the version that holds the alias now. Otherwise the version is registered
- * without being promoted, and the output says why. Registering is idempotent: publishing the same artifact again
- * reuses its version instead of adding a copy, so re-running a workflow never fills the registry with duplicates.
+ * without being promoted, and the output says why. Registering is idempotent: publishing the same model again (the
+ * same bytes, or the same plaintext sealed anew) reuses its version, so re-running a workflow never fills the
+ * registry with duplicates.
  */
-import { definePlugin, PluginError, RegistryError, Type, type JsonObject, type ModelRegistry, type ModelVersion, type RunContext } from '../../engine/sdk.js';
+import { definePlugin, PluginError, RegistryError, Type, type ArtifactRef, type JsonObject, type ModelRegistry, type ModelVersion, type RunContext } from '../../engine/sdk.js';
 
 /** The parts of evaluate's metrics that publish reads. */
 interface Evaluation {
@@ -26,9 +27,18 @@ async function current(models: ModelRegistry, name: string, alias: string): Prom
   }
 }
 
-async function existing(models: ModelRegistry, name: string, sha256: string): Promise<ModelVersion | undefined> {
+/**
+ * What makes two artifacts the same model: their bytes, or for sealed ones the digest of the plaintext inside
+ * (sealing the same model twice gives other bytes: a fresh data key and IV every time).
+ */
+function identity(artifact: ArtifactRef): string {
+  const meta = artifact.meta ?? {};
+  return meta.encrypted === true && typeof meta.digest === 'string' ? `plaintext:${meta.digest}` : `bytes:${artifact.sha256}`;
+}
+
+async function existing(models: ModelRegistry, name: string, artifact: ArtifactRef): Promise<ModelVersion | undefined> {
   try {
-    return (await models.versions(name)).find((v) => v.artifact.sha256 === sha256);
+    return (await models.versions(name)).find((v) => identity(v.artifact) === identity(artifact));
   } catch (error) {
     if (error instanceof RegistryError && error.registryCode === 'MODEL_NOT_FOUND') return undefined;
     throw error;
@@ -65,7 +75,7 @@ async function decide(ctx: RunContext<Config, { model: { type: 'model' }; metric
     throw new PluginError(`the model was sealed for "${String(meta.model)}" but is published as "${name}"; set encrypt's "name" to "${name}"`, { retryable: false });
   }
   const candidate = evaluation.models?.[0];
-  let version = await existing(ctx.models, name, model.sha256);
+  let version = await existing(ctx.models, name, model);
   const reused = version !== undefined;
   version ??= await ctx.models.register({
     name,

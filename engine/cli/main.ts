@@ -6,6 +6,7 @@ import { EXIT, UsageError, withLoom } from './common.js';
 import { listPlugins } from './listings.js';
 import { registerKeysCommands } from './keys-commands.js';
 import { registerModelsCommands } from './models-commands.js';
+import { registerPluginCommands } from './plugin-commands.js';
 import { registerPreviewCommand, registerRunCommands } from './run-commands.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerTemporalCommands } from './temporal-commands.js';
@@ -26,6 +27,7 @@ function program(setExit: (code: number) => void): Command {
   registerModelsCommands(cli, act);
   registerServeCommand(cli, act);
   registerKeysCommands(cli, act);
+  registerPluginCommands(cli, act);
   cli
     .command('plugins')
     .description('list the installed plugins')

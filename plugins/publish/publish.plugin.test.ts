@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { asAnyPlugin } from '../../engine/plugin/define.js';
-import { definePlugin, Type } from '../../engine/sdk.js';
+import { definePlugin, Type, type JsonObject } from '../../engine/sdk.js';
 import { workflow } from '../../test/builder.js';
 import { loomTest, runDoc } from '../../test/fixtures/loom.js';
 import { pluginContract } from '../../test/plugin-contract.js';
@@ -19,7 +19,7 @@ const fakeModel = definePlugin({
   config: Type.Object({ bytes: Type.String(), sealedDigest: Type.Optional(Type.String()) }),
   async run(ctx) {
     const { bytes, sealedDigest } = ctx.config;
-    const meta = sealedDigest ? { algorithm: 'rebuy', encrypted: true, model: 'recs', digest: sealedDigest } : { algorithm: 'rebuy' };
+    const meta: JsonObject = sealedDigest ? { algorithm: 'rebuy', encrypted: true, model: 'recs', digest: sealedDigest } : { algorithm: 'rebuy' };
     return { model: await ctx.artifacts.putBytes('model', new TextEncoder().encode(bytes), meta) };
   },
 });

@@ -7,7 +7,7 @@
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loom } from './cli-helpers.js';
+import { loom, spawnLoom, waitFor } from './cli-helpers.js';
 import { tempDir } from './fixtures/loom.js';
 import { LOOM_ROOT, npmInstall, requireBuiltLoom, sh } from './npm-helpers.js';
 
@@ -92,4 +92,18 @@ test('basket-rules installs from a local path, is discovered, and finds sensible
   expect(rules.map((r) => r.lift)).toEqual(rules.map((r) => r.lift).sort((a, b) => b - a));
   expect(rules[0]).toMatchObject({ antecedent: '22748', antecedentDescription: "POPPY'S PLAYHOUSE KITCHEN", consequent: '22745', invoices: 17, confidence: 17 / 21 });
   expect(rules.filter((r) => r.antecedentDescription.startsWith("POPPY'S PLAYHOUSE") && r.consequentDescription.startsWith("POPPY'S PLAYHOUSE")).length).toBeGreaterThanOrEqual(2);
+
+  // 5. The server run from the project offers it to the editor's palette, saying where it comes from.
+  const server = spawnLoom(['serve', '--no-auth', '--port', '0'], env, project);
+  let out = '';
+  server.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  try {
+    await waitFor(() => /loom serving (http:\/\/\S+)/.test(out), 'loom serve to listen', 30_000);
+    const url = /loom serving (http:\/\/\S+)/.exec(out)![1]!;
+    const { plugins } = (await (await fetch(`${url}/api/plugins`)).json()) as { plugins: { name: string; source: unknown; category: string }[] };
+    expect(plugins.find((p) => p.name === 'basket-rules')).toMatchObject({ category: 'analyse', source: { kind: 'package', name: 'basket-rules', version: '1.0.0' } });
+  } finally {
+    server.kill('SIGTERM');
+    await server.result;
+  }
 });

@@ -1,6 +1,6 @@
 /** The tables of `loom runs` and `loom plugins`. */
 import pc from 'picocolors';
-import { describePlugin } from '../plugin/describe.js';
+import { pluginDescription } from '../plugin/describe.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import type { Journal, RunRecord } from '../run/ports.js';
 import { emptyRunState, foldEvents, type RunState } from '../run/state.js';
@@ -72,7 +72,7 @@ export function formatRuns(runs: RunRow[], json: boolean): string {
 }
 
 export function listPlugins(registry: PluginRegistry, json: boolean): string {
-  const plugins = registry.list().map(describePlugin);
+  const plugins = registry.list().map((plugin) => pluginDescription(plugin, registry.source(plugin)));
   if (json) return `${JSON.stringify(plugins, null, 2)}\n`;
   const ports = (list: { name: string; type: string }[]) => list.map((p) => `${p.name}:${p.type}`).join(', ') || '-';
   return table([

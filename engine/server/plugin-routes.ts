@@ -4,30 +4,15 @@
  * came from; sorted by category, then name.
  */
 import { Router, type Request } from 'express';
-import { describePlugin } from '../plugin/describe.js';
+import { pluginDescription } from '../plugin/describe.js';
 import type { PluginRegistry } from '../plugin/registry.js';
-import type { PluginSource } from '../plugin/source.js';
 import type { AnyPlugin } from '../plugin/types.js';
 import { closest, didYouMean } from '../suggest.js';
 import type { AppContext } from './app.js';
 import { HttpError } from './errors.js';
 
-/**
- * `volatile`: true when a node of the plugin is never served from the cache, false when it is, and "config"
- * when the plugin decides per node from the node's config (e.g. a file reader that is volatile only without a
- * pinned version). `capabilities`: its declarations, every field filled in. `source`: `{ kind: 'builtin' }`,
- * `{ kind: 'package', name, version, path }` or `{ kind: 'module', path }` (a LOOM_PLUGINS file).
- */
-export function pluginDescription(plugin: AnyPlugin, source: PluginSource = { kind: 'builtin' }) {
-  const volatile = typeof plugin.volatile === 'function' ? ('config' as const) : plugin.volatile === true;
-  const declared = plugin.capabilities ?? {};
-  const capabilities = { network: declared.network === true, files: declared.files === true, secrets: [...(declared.secrets ?? [])] };
-  // The entry file is the engine's business (what an isolated child imports), not the editor's.
-  const shown = source.kind === 'package' ? { kind: source.kind, name: source.name, version: source.version, path: source.path } : source;
-  return { ...describePlugin(plugin), volatile, capabilities, source: shown };
-}
+export { pluginDescription, type PluginDescription } from '../plugin/describe.js';
 
-export type PluginDescription = ReturnType<typeof pluginDescription>;
 
 const byCategoryThenName = (a: AnyPlugin, b: AnyPlugin) => (a.category < b.category ? -1 : a.category > b.category ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 

@@ -2,7 +2,7 @@ import { describe, expect } from 'vitest';
 import { asAnyPlugin } from '../../engine/plugin/define.js';
 import { definePlugin, Type, type JsonObject } from '../../engine/sdk.js';
 import { workflow } from '../../test/builder.js';
-import { loomTest, runDoc } from '../../test/fixtures/loom.js';
+import { loomTest, runDoc, startDoc } from '../../test/fixtures/loom.js';
 import { pluginContract } from '../../test/plugin-contract.js';
 import publish from './publish.plugin.js';
 
@@ -119,6 +119,25 @@ describe('publish', () => {
     expect(await loom.artifacts.readJson(again.nodes.publish!.outputs!.version!)).toMatchObject({ version: 1, reason: 'recs@1 already holds "production"' });
     const other = await runDoc(loom, release('another model', { pass: true, production: 1 }, {}, 'd2'));
     expect(await loom.artifacts.readJson(other.nodes.publish!.outputs!.version!)).toMatchObject({ version: 2, promoted: true });
+  });
+
+  test('with a person in the loop: publish waits for the approval gate in front of it, and runs once approved', async ({ loom }) => {
+    // model ─► approve ─► publish ◄─ metrics
+    const doc = workflow('release')
+      .node('model', 'fake-model', { config: { bytes: 'reviewed model' } })
+      .node('metrics', 'verdict', { config: { pass: true } })
+      .node('gate', 'approve', { inputs: { in: 'model.model' }, config: { message: 'publish this model?' } })
+      .node('publish', 'publish', { config: { name: 'recs' }, inputs: { model: 'gate.out', metrics: 'metrics.metrics' } })
+      .build();
+    const run = startDoc(loom, doc, {
+      onEvent: (event) => {
+        if (event.type === 'node.waiting') loom.engine.control(run.runId, { kind: 'approve', nodeId: 'gate', reason: 'metrics look right', by: 'alice' });
+      },
+    });
+    const state = await run.done;
+    expect(state.nodes.gate!.status).toBe('succeeded');
+    expect(await loom.artifacts.readJson(state.nodes.publish!.outputs!.version!)).toMatchObject({ version: 1, promoted: true });
+    expect(loom.journal.events(run.runId).some((e) => e.type === 'node.log' && e.nodeId === 'gate' && e.message === 'approved by alice: metrics look right')).toBe(true);
   });
 
   test('promote "never" registers only', async ({ loom }) => {

@@ -17,13 +17,18 @@ export default defineConfig({
           ...shared,
           name: 'unit',
           include: ['engine/**/*.test.ts', 'plugins/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['dist/**', 'node_modules/**', 'test/temporal/**'],
+          exclude: ['dist/**', 'node_modules/**', 'test/temporal/**', 'test/e2e/**'],
         },
       },
       {
         // The editor's components and logic, in a simulated DOM (browser end-to-end suites live in test/e2e).
         plugins: [react()],
         test: { ...shared, name: 'ui', include: ['ui/src/**/*.test.{ts,tsx}'], environment: 'happy-dom' },
+      },
+      {
+        // The editor in a real headless Chromium (Debian's, see scripts/ensure-chromium.ts) against the built
+        // `loom serve`: needs `npx tsc -p . && npx vite build ui` first. One file at a time: each runs a server and a browser.
+        test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 60_000, fileParallelism: false },
       },
       {
         // Suites against a real Temporal dev server, started once for them (only when one of them runs).

@@ -3,11 +3,11 @@
  * selects, descriptions as help, invalid values shown inline as they are typed, and the server's located
  * problems shown on the very field.
  */
-import Form from '@rjsf/core';
+import Form, { type FormProps } from '@rjsf/core';
 import type { ErrorSchema, UiSchema, ValidatorType } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { memo, useMemo, useRef } from 'react';
-import { dropParamRefErrors, formSchema } from './form-schema';
+import { dropEmptyOptional, dropParamRefErrors, formSchema } from './form-schema';
 import { paramWidgets, type FormContext } from './ParamWidgets';
 
 export interface ConfigFormProps {
@@ -29,6 +29,13 @@ paramAwareValidator.validateFormData = (formData, schema, customValidate, transf
 
 const uiSchema: UiSchema = { 'ui:submitButtonOptions': { norender: true }, 'ui:title': '' };
 
+/**
+ * Defaults are filled in for required fields only: rjsf's default also fills an optional object with its
+ * members' defaults (evaluate's `production: { alias }` without its required `model`) and an optional array up to
+ * its minItems (annotate's `split.key: [null]`), and the first edit of such a form would write those invalid values.
+ */
+const defaults: FormProps['experimental_defaultFormStateBehavior'] = { emptyObjectFields: 'populateRequiredDefaults', arrayMinItems: { populate: 'requiredOnly' } };
+
 function ConfigFormView({ schema, value, onChange, params = [], serverErrors }: ConfigFormProps) {
   const prepared = useMemo(() => formSchema(schema), [schema]);
   const formContext = useMemo<FormContext>(() => ({ params }), [params]);
@@ -48,9 +55,10 @@ function ConfigFormView({ schema, value, onChange, params = [], serverErrors }: 
       liveValidate="onChange"
       showErrorList={false}
       noHtml5Validate
+      experimental_defaultFormStateBehavior={defaults}
       extraErrors={serverErrors as ErrorSchema | undefined}
       onChange={(event) => {
-        if (touched.current) onChange((event.formData ?? {}) as Record<string, unknown>);
+        if (touched.current) onChange(dropEmptyOptional(event.formData ?? {}, prepared) as Record<string, unknown>);
       }}
     />
     </div>

@@ -34,9 +34,22 @@ function normalise(value: unknown): unknown {
       out.enum = alternatives.map((a) => a.const);
       const types = [...new Set(alternatives.map((a) => a.type).filter((t) => typeof t === 'string'))];
       if (out.type === undefined && types.length === 1) out.type = types[0];
+    } else if (Array.isArray(alternatives)) {
+      // Object alternatives told apart by a constant field (`kind`, `op`) are named by it, not "Option 3".
+      out[key] = alternatives.map((a) => {
+        const title = isObject(a) && a.title === undefined ? constantOf(a) : undefined;
+        return title === undefined ? a : { title, ...(a as Schema) };
+      });
     }
   }
   return out;
+}
+
+/** The value of an object schema's first constant property, as a title (undefined when it has none). */
+function constantOf(schema: Schema): string | undefined {
+  const properties = isObject(schema.properties) ? Object.values(schema.properties) : [];
+  const fixed = properties.find(isConst);
+  return fixed === undefined ? undefined : String(fixed.const);
 }
 
 /** The value at an rjsf error's `property` (`.rules.0.where`, or `['rules'][0]`), in `data`. */
@@ -55,3 +68,19 @@ export function dropParamRefErrors(errors: RJSFValidationError[], data: unknown)
 
 /** The workflow's param names, for the reference picker. */
 export const paramRef = (name: string) => `\${params.${name}}`;
+
+/**
+ * `data` without the empty objects of optional properties: rjsf writes `{}` for an optional object whose form
+ * section was drawn (annotate's `split.fractions` once `method` is picked), and such a `{}` is then missing the
+ * object's required members. Required properties, arrays and every other value are kept as they are.
+ */
+export function dropEmptyOptional(data: unknown, schema: unknown): unknown {
+  if (!isObject(data) || !isObject(schema) || !isObject(schema.properties)) return data;
+  const required = new Set(Array.isArray(schema.required) ? schema.required : []);
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (isObject(value) && Object.keys(value).length === 0 && !required.has(key)) continue;
+    out[key] = dropEmptyOptional(value, schema.properties[key]);
+  }
+  return out;
+}

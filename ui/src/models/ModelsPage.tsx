@@ -14,6 +14,7 @@ import './models.css';
 const PRODUCTION = 'production';
 
 interface Detail {
+  readonly name: string;
   readonly versions: readonly ModelVersion[];
   readonly history: readonly AliasMove[];
 }
@@ -43,9 +44,9 @@ export function ModelsPage({ api }: ModelsPageProps) {
   useEffect(() => {
     if (!chosen) return;
     let live = true;
-    setDetail(undefined);
+    // The shown detail stays up while it is refetched (after a rollback), so the rollback form keeps its message.
     Promise.all([api.versions(chosen), api.history(chosen)]).then(
-      ([versions, history]) => live && setDetail({ versions, history }),
+      ([versions, history]) => live && setDetail({ name: chosen, versions, history }),
       (e: unknown) => live && setError(e),
     );
     return () => {
@@ -54,6 +55,7 @@ export function ModelsPage({ api }: ModelsPageProps) {
   }, [api, chosen, reload]);
 
   const model = models?.find((m) => m.name === chosen);
+  const shown = detail?.name === chosen ? detail : undefined;
   const refresh = useCallback(() => setReload((n) => n + 1), []);
 
   return (
@@ -87,9 +89,9 @@ export function ModelsPage({ api }: ModelsPageProps) {
               {model.serving && <span className="models-muted">serving version {model.serving.version} since {model.serving.loadedAt.replace('T', ' ').slice(0, 19)}</span>}
               <span className="models-muted">latest version {model.latest}</span>
             </div>
-            {detail && <RollbackForm api={api} model={model} versions={detail.versions} onDone={refresh} />}
-            {detail ? <Versions model={model} versions={detail.versions} /> : <p className="models-muted">Loading…</p>}
-            {detail && <History moves={detail.history} />}
+            {shown && <RollbackForm api={api} model={model} versions={shown.versions} onDone={refresh} />}
+            {shown ? <Versions model={model} versions={shown.versions} /> : <p className="models-muted">Loading…</p>}
+            {shown && <History moves={shown.history} />}
           </>
         )}
       </main>

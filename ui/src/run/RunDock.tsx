@@ -147,12 +147,14 @@ export function RunDock(props: RunDockProps & RunDockTestProps) {
 
 function useSocket(api: RunDockProps['api'], injected: RunSubscriber | undefined): RunSubscriber | undefined {
   const [socket, setSocket] = useState<RunSubscriber | undefined>(injected);
+  // The handshake carries the token, so a token entered at the prompt (same ApiClient) needs a new connection.
+  const token = api.token;
   useEffect(() => {
     if (injected) return setSocket(injected);
-    const created = new RunSocket({ ...(api.token ? { token: api.token } : {}) });
+    const created = new RunSocket({ ...(token ? { token } : {}) });
     setSocket(created);
     return () => created.close();
-  }, [api, injected]);
+  }, [api, injected, token]);
   return socket;
 }
 

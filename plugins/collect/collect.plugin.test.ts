@@ -269,6 +269,99 @@ describe('incremental', () => {
   });
 });
 
+describe('accumulate', () => {
+  const DAY = (d: string, ...lines: string[]) => `day,customer,n\n${lines.map((l) => `${d},${l}`).join('\n')}\n`;
+  const all = 'SELECT CAST(day AS VARCHAR) AS day, customer, n FROM t';
+
+  test('each run reads only the new files but outputs everything so far, exactly what a full read gives', async ({ loom }) => {
+    await files({ 'in/2011-01-04.csv': DAY('2011-01-04', 'a,1', 'b,2'), 'in/2011-01-05.csv': DAY('2011-01-05', 'a,3') });
+    const config = { path: 'in/*.csv', incremental: 'files', accumulate: true };
+    const first = await ok(loom, config);
+    expect(first.report).toMatchObject({ rows: 3, filesRead: 2, accumulated: { previousRows: 0, replacedRows: 0, newRows: 3, rows: 3 } });
+
+    await files({ 'in/2011-01-06.csv': DAY('2011-01-06', 'c,4', 'a,5') });
+    const second = await ok(loom, config);
+    expect(second.report).toMatchObject({ filesRead: 1, filesSkipped: 2, nothingNew: false, accumulated: { previousRows: 3, newRows: 2, rows: 5 } });
+    expect(second.report.summary).toBe('2 new rows from 1 of 3 inputs; 0 lines rejected; 2 files already collected; 5 rows accumulated');
+    const full = await ok(loom, { path: 'in/*.csv' });
+    expect(await rows(loom, second.data, all)).toEqual(await rows(loom, full.data, all));
+    expect(await rows(loom, second.data, all)).toEqual([
+      { day: '2011-01-04', customer: 'a', n: '1' },
+      { day: '2011-01-04', customer: 'b', n: '2' },
+      { day: '2011-01-05', customer: 'a', n: '3' },
+      { day: '2011-01-06', customer: 'c', n: '4' },
+      { day: '2011-01-06', customer: 'a', n: '5' },
+    ]);
+    expect(types(second.data)).toEqual(types(full.data));
+
+    // Nothing new: the very same artifact, so every node after collect is a cache hit.
+    const third = await ok(loom, config);
+    expect(third.data).toEqual(second.data);
+    expect(third.report).toMatchObject({ nothingNew: true, rows: 5, accumulated: { previousRows: 5, newRows: 0, rows: 5 } });
+    expect(third.report.summary).toBe('nothing new: 0 new rows from 0 of 3 inputs; 0 lines rejected; 3 files already collected; 5 rows accumulated');
+  });
+
+  test('a file that changed replaces its earlier rows instead of doubling them', async ({ loom }) => {
+    await files({ 'in/2011-01-04.csv': DAY('2011-01-04', 'a,1', 'b,2'), 'in/2011-01-05.csv': DAY('2011-01-05', 'a,3') });
+    const config = { path: 'in/*.csv', incremental: 'files', accumulate: true };
+    await ok(loom, config);
+    await files({ 'in/2011-01-04.csv': DAY('2011-01-04', 'a,10') });
+    await utimes(join(dir, 'in/2011-01-04.csv'), new Date('2011-01-07'), new Date('2011-01-07'));
+    const second = await ok(loom, config);
+    expect(second.report.accumulated).toMatchObject({ previousRows: 3, replacedRows: 2, newRows: 1, rows: 2 });
+    expect(await rows(loom, second.data, all)).toEqual([{ day: '2011-01-05', customer: 'a', n: '3' }, { day: '2011-01-04', customer: 'a', n: '10' }]);
+    // The replaced file's rows are known by position from now on: changing it again drops its new rows only.
+    await files({ 'in/2011-01-04.csv': DAY('2011-01-04', 'a,11', 'd,12') });
+    await utimes(join(dir, 'in/2011-01-04.csv'), new Date('2011-01-08'), new Date('2011-01-08'));
+    expect(await rows(loom, (await ok(loom, config)).data, 'SELECT n FROM t')).toEqual([{ n: '3' }, { n: '11' }, { n: '12' }]);
+  });
+
+  test('schema drift: columns match by name, a missing one is NULL; a changed type is refused unless "columns" names it', async ({ loom }) => {
+    await files({ 'd1.csv': 'id,code,name\n1,10,x\n' });
+    const config = { path: 'd*.csv', incremental: 'files', accumulate: true };
+    await ok(loom, config);
+    await files({ 'd2.csv': 'colour,id,code\nred,2,20\n' });
+    const second = await ok(loom, config);
+    expect(types(second.data)).toEqual(['id BIGINT', 'code BIGINT', 'name VARCHAR', 'colour VARCHAR']);
+    expect(await rows(loom, second.data)).toEqual([{ id: '1', code: '10', name: 'x', colour: null }, { id: '2', code: '20', name: null, colour: 'red' }]);
+    expect(second.report.accumulated).toMatchObject({ addedColumns: ['colour'], missingColumns: ['name'] });
+
+    await files({ 'd3.csv': 'id,code\n3,A7\n' });
+    expect((await failure(loom, config)).message).toBe(
+      'accumulate: column "code" is BIGINT in the rows collected before but VARCHAR in the new rows; give it a type in "columns" (e.g. {"code": "VARCHAR"}) to convert the earlier rows too, ' +
+        'or start afresh by deleting the node\'s state (state/collect-test/c.json in the data home)',
+    );
+    const typed = await ok(loom, { ...config, columns: { code: 'VARCHAR' } });
+    expect(await rows(loom, typed.data, 'SELECT id, code FROM t')).toEqual([{ id: '1', code: '10' }, { id: '2', code: '20' }, { id: '3', code: 'A7' }]);
+  });
+
+  test('the earlier output gone from the store is an error that says how to start afresh', async ({ loom }) => {
+    await files({ 'd1.csv': 'id\n1\n' });
+    const config = { path: 'd*.csv', incremental: 'files', accumulate: true };
+    const first = await ok(loom, config);
+    await rm(loom.artifacts.path(first.data));
+    await files({ 'd2.csv': 'id\n2\n' });
+    expect((await failure(loom, config)).message).toBe(
+      `accumulate: the dataset this node accumulated up to its last run (sha256 ${first.data.sha256.slice(0, 12)}…, 1 rows) is no longer in the artifact store, so the new rows cannot be added to it; ` +
+        'to start afresh and read every file again, delete the node\'s state (state/collect-test/c.json in the data home)',
+    );
+  });
+
+  test('watermark mode adds the rows above the watermark; turning accumulate on later reads everything afresh', async ({ loom }) => {
+    await files({ 'orders.csv': 'id,at\n1,2011-01-04 10:00:00\n' });
+    const plain = { path: 'orders.csv', incremental: 'watermark', watermarkColumn: 'at' };
+    await ok(loom, plain);
+    await files({ 'orders.csv': 'id,at\n1,2011-01-04 10:00:00\n2,2011-01-05 09:00:00\n' });
+    const on = await ok(loom, { ...plain, accumulate: true });
+    expect(await rows(loom, on.data, 'SELECT id FROM t')).toEqual([{ id: '1' }, { id: '2' }]);
+    await files({ 'orders.csv': 'id,at\n1,2011-01-04 10:00:00\n2,2011-01-05 09:00:00\n3,2011-01-06 09:00:00\n' });
+    const next = await ok(loom, { ...plain, accumulate: true });
+    expect(await rows(loom, next.data, 'SELECT id FROM t')).toEqual([{ id: '1' }, { id: '2' }, { id: '3' }]);
+    expect(next.report).toMatchObject({ watermark: { previous: '2011-01-05 09:00:00', rowsAtOrBelow: 2 }, accumulated: { previousRows: 2, newRows: 1 } });
+    expect((await failure(loom, { path: 'orders.csv', accumulate: true })).message).toBe('"accumulate" needs incremental "files" or "watermark" (with incremental "none" every run reads everything anyway)');
+  });
+});
+
 describe('reading is confined to the data roots', () => {
   test('a path outside the roots, a ".." escape and a symlink pointing outside are errors', async ({ loom }) => {
     await files({ 'secret.csv': 'a\n1\n' }, outside);

@@ -8,12 +8,14 @@
  *   2. in files mode, keep only files not collected before;
  *   3. read each format into a working table, malformed lines into the rejects table;
  *   4. apply the given types, check the named columns, keep rows above the watermark;
- *   5. write `data` and `rejects`, then the report, and only then remember what was taken.
+ *   5. write `data` (with `accumulate`, added to the last run's output) and `rejects`, then the report, and only
+ *      then remember what was taken.
  */
 import { ident, literal, withDb, type Db, type DatasetColumn } from '../../engine/data/duckdb.js';
-import { definePlugin, PluginError, type JsonObject } from '../../engine/sdk.js';
+import { definePlugin, PluginError, type ArtifactRef, type JsonObject, type JsonValue } from '../../engine/sdk.js';
 import { checkConfig, collectConfig, type CollectConfig } from './config.js';
-import { previousState, splitNewFiles, type CollectState, type Fingerprint } from './incremental.js';
+import { accumulateRows, type AccumulateReport } from './accumulate.js';
+import { previousState, splitNewFiles, type Accumulated, type CollectState, type Fingerprint } from './incremental.js';
 import { matchFiles, confinedFile, resolveRoots, type MatchedFile, type Roots } from './paths.js';
 import { readCsv } from './read-csv.js';
 import { readJson, readParquet } from './read-json.js';
@@ -27,11 +29,11 @@ export default definePlugin({
   name: 'collect',
   version: '1.0.0',
   title: 'Collect data',
-  description: 'Reads CSV, JSON lines or Parquet files (by glob, under the data roots), a URL or a SQLite query into a dataset; malformed lines go to rejects; can take only new files or rows above a watermark.',
+  description: 'Reads CSV, JSON lines or Parquet files (by glob, under the data roots), a URL or a SQLite query into a dataset; malformed lines go to rejects; can take only new files or rows above a watermark, and add them to everything collected before.',
   category: 'input',
   volatile: true,
   outputs: {
-    data: { type: 'dataset', description: 'The rows read (only the new ones in an incremental mode).' },
+    data: { type: 'dataset', description: 'The rows read (only the new ones in an incremental mode, unless it accumulates).' },
     rejects: { type: 'dataset', description: 'Malformed lines: file, line (from 1, header included), reason, raw line.' },
     report: { type: 'json', description: 'Files read, skipped and empty; rows per file; rows rejected; the watermark.' },
   },
@@ -41,7 +43,9 @@ export default definePlugin({
     // 1.
     const source = checkConfig(config);
     const roots = await resolveRoots(ctx.dataRoots);
-    const state = previousState(await ctx.state.get(), config.incremental);
+    const stored = await ctx.state.get();
+    const state = previousState(stored, config.incremental, config.accumulate);
+    if (config.accumulate && stored !== undefined && !state) ctx.log.info('accumulate: no accumulated output from an earlier run in this mode; reading everything afresh');
     ctx.progress(0.02, 'listing inputs');
     const matched = source === 'files' ? await listFiles(config.path!, ctx.workflowDir, roots) : [];
     // 2.
@@ -80,16 +84,27 @@ export default definePlugin({
         ctx.progress(0.85, 'writing the dataset');
         const taken = watermark?.where ?? 'true';
         const fileColumn = config.filenameColumn ? `, f.name AS ${ident(config.filenameColumn)}` : '';
-        const data = await db.writeDataset(`SELECT t.* EXCLUDE (${INTERNAL.join(', ')})${fileColumn} FROM collected t JOIN ${FILES} f ON f.idx = t.__loom_fidx
-          WHERE ${taken} ORDER BY t.__loom_fidx, t.__loom_row`);
-        const rejects = await db.writeDataset(`SELECT * FROM ${REJECTS}`);
+        const columns = `t.* EXCLUDE (${INTERNAL.join(', ')})${fileColumn} FROM collected t JOIN ${FILES} f ON f.idx = t.__loom_fidx WHERE ${taken}`;
         const perFile = await db.all(`SELECT f.idx, f.name, (SELECT count(*) FROM collected t WHERE t.__loom_fidx = f.idx AND (${taken})) AS rows,
           (SELECT count(DISTINCT coalesce(r.line, -1)) FROM ${REJECTS} r WHERE r.file = f.name) AS rejected FROM ${FILES} f ORDER BY f.idx`);
+        let data: ArtifactRef;
+        let accumulated: { accumulated: Accumulated; report: AccumulateReport } | undefined;
+        if (config.accumulate) {
+          await db.run(`CREATE TABLE loom_fresh AS SELECT ${columns.replace('t.*', 'row_number() OVER (ORDER BY t.__loom_fidx, t.__loom_row) AS __loom_pos, t.*')}`);
+          const segments = config.incremental === 'files' ? perFile.map((row, i) => ({ file: inputs[i]!.path, rows: Number(row.rows) })).filter((s) => s.rows > 0) : undefined;
+          const reread = new Set(split.fresh.map((f) => f.path));
+          accumulated = await accumulateRows(db, { workflow: ctx.workflow, nodeId: ctx.nodeId, artifacts: ctx.artifacts }, state?.accumulated, { table: 'loom_fresh', reread, segments, types: config.columns });
+          data = accumulated.accumulated.artifact;
+        } else {
+          data = await db.writeDataset(`SELECT ${columns} ORDER BY t.__loom_fidx, t.__loom_row`);
+        }
+        const rejects = await db.writeDataset(`SELECT * FROM ${REJECTS}`);
         for (const [i, row] of perFile.entries()) fileReports.push({ file: String(row.name), bytes: inputs[i]!.bytes, status: 'read', rows: Number(row.rows), rejected: Number(row.rejected) });
         const report = buildReport({ source, config, roots: roots.given, files: fileReports, data, rejects, watermark: watermark?.report });
+        if (accumulated) accumulatedReport(report, accumulated.report);
         const reportRef = await ctx.artifacts.putJson('json', report as unknown as JsonObject);
         ctx.log.info(String(report.summary));
-        if (config.incremental !== 'none') await ctx.state.set(nextState(config, dataColumns, split.fingerprints, watermark?.next, state) as unknown as JsonObject);
+        if (config.incremental !== 'none') await ctx.state.set(nextState(config, dataColumns, split.fingerprints, watermark?.next, state, accumulated?.accumulated) as unknown as JsonObject);
         ctx.progress(1, String(report.summary));
         return { data, rejects, report: reportRef };
       },
@@ -198,7 +213,16 @@ async function applyWatermark(db: Db, column: string, state: CollectState | unde
   return { where, next, report };
 }
 
-function nextState(config: CollectConfig, columns: DatasetColumn[], files: Record<string, Fingerprint>, watermark: CollectState['watermark'], before: CollectState | undefined): CollectState {
-  if (config.incremental === 'files') return { mode: 'files', columns, files };
-  return { mode: 'watermark', columns, watermark: watermark ?? before?.watermark };
+function nextState(config: CollectConfig, columns: DatasetColumn[], files: Record<string, Fingerprint>, watermark: CollectState['watermark'], before: CollectState | undefined, accumulated?: Accumulated): CollectState {
+  const kept = accumulated ? { accumulated } : {};
+  if (config.incremental === 'files') return { mode: 'files', columns, files, ...kept };
+  return { mode: 'watermark', columns, watermark: watermark ?? before?.watermark, ...kept };
+}
+
+/** With `accumulate`, the report counts what this run added; `rows` stays the rows of the output. */
+function accumulatedReport(report: Record<string, JsonValue>, facts: AccumulateReport): void {
+  const nothingNew = facts.newRows === 0 && facts.replacedRows === 0 && report.rowsRejected === 0;
+  const read = String(report.summary).replace(/^(nothing new: )?\d+ rows/, `${facts.newRows} new rows`);
+  const replaced = facts.replacedRows > 0 ? `, ${facts.replacedRows} earlier rows replaced by files read again` : '';
+  Object.assign(report, { nothingNew, accumulated: facts, summary: `${nothingNew ? 'nothing new: ' : ''}${read}; ${facts.rows} rows accumulated${replaced}` });
 }

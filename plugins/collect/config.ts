@@ -35,6 +35,11 @@ export const collectConfig = Type.Object(
       description: '`none` reads everything every run; `files` reads only files this node has not collected before (or that changed since); `watermark` takes only rows whose `watermarkColumn` is above the highest value taken before.',
     }),
     watermarkColumn: Type.Optional(text('The column for `incremental: "watermark"`, e.g. a timestamp or an increasing id.')),
+    accumulate: Type.Boolean({
+      default: false,
+      description:
+        'With `incremental` "files" or "watermark": the output is the previous output plus the new rows (matched by column name), so a run reads only what is new but what comes after sees everything collected so far. Nothing new gives the very same dataset as last time (everything downstream comes from the cache); a changed file replaces its earlier rows.',
+    }),
     changeDetection: Type.Union([Type.Literal('stat'), Type.Literal('hash')], {
       default: 'stat',
       description: 'How `incremental: "files"` tells a changed file: by size and modification time (`stat`), or by a SHA-256 of its content (`hash`, reads every file).',
@@ -58,6 +63,7 @@ export function checkConfig(config: CollectConfig): Source {
   const source = given[0]!;
   if (config.incremental === 'files' && source !== 'files') throw new PluginError(`incremental "files" needs "path"; for a ${source} source use incremental "watermark"`, { retryable: false });
   if (config.incremental === 'watermark' && !config.watermarkColumn) throw new PluginError('incremental "watermark" needs "watermarkColumn"', { retryable: false });
+  if (config.accumulate && config.incremental === 'none') throw new PluginError('"accumulate" needs incremental "files" or "watermark" (with incremental "none" every run reads everything anyway)', { retryable: false });
   if (config.watermarkColumn && config.incremental !== 'watermark') throw new PluginError('"watermarkColumn" is set but incremental is not "watermark"', { retryable: false });
   for (const [column, type] of Object.entries(config.columns)) {
     if (!TYPE_NAME.test(type)) throw new PluginError(`columns: ${JSON.stringify(column)} has type ${JSON.stringify(type)}, which is not a DuckDB type name (e.g. VARCHAR, BIGINT, DOUBLE, DATE, TIMESTAMP, DECIMAL(10,2))`, { retryable: false });

@@ -3,7 +3,7 @@
  * is new: a file it has not seen with the same fingerprint, or a row above the highest watermark value it took.
  */
 import type { DatasetColumn } from '../../engine/data/duckdb.js';
-import type { JsonValue } from '../../engine/sdk.js';
+import type { ArtifactRef, JsonValue } from '../../engine/sdk.js';
 import type { MatchedFile } from './paths.js';
 import { sha256File } from './paths.js';
 
@@ -24,12 +24,31 @@ export interface CollectState {
   readonly files?: Record<string, Fingerprint>;
   /** Watermark mode: the column and the highest value taken so far, as text, with its type. */
   readonly watermark?: { readonly column: string; readonly value: string; readonly type: string };
+  /** With `accumulate`: the output so far, to add the new rows to. */
+  readonly accumulated?: Accumulated;
 }
 
-/** The earlier state, when it was written by the same mode (a node switched to another mode starts afresh). */
-export function previousState(value: JsonValue | undefined, mode: Mode): CollectState | undefined {
+/** Rows of the accumulated output that came from one file, in output order (files mode). */
+export interface Segment {
+  readonly file: string;
+  readonly rows: number;
+}
+
+export interface Accumulated {
+  readonly artifact: ArtifactRef;
+  /** Files mode: which rows came from which file (by real path), so that a changed file replaces its rows. */
+  readonly segments?: Segment[];
+}
+
+/**
+ * The earlier state, when it was written by the same mode (a node switched to another mode starts afresh). With
+ * `accumulate`, a state without an accumulated output (the node collected before without it, so the rows of its
+ * earlier runs were never kept together) also starts afresh: every file, or every row, is read again.
+ */
+export function previousState(value: JsonValue | undefined, mode: Mode, accumulate = false): CollectState | undefined {
   const state = value as CollectState | undefined;
-  return state && typeof state === 'object' && state.mode === mode && Array.isArray(state.columns) ? state : undefined;
+  if (!state || typeof state !== 'object' || state.mode !== mode || !Array.isArray(state.columns)) return undefined;
+  return accumulate && !state.accumulated ? undefined : state;
 }
 
 export async function fingerprint(file: MatchedFile, how: ChangeDetection): Promise<Fingerprint> {

@@ -24,7 +24,21 @@ const check = definePlugin({
   },
 });
 
-const test = loomTest([asAnyPlugin(check)]);
+/** Stands in for publish: its output, as publish writes it. */
+const published = definePlugin({
+  name: 'published',
+  version: '1.0.0',
+  title: 'Published',
+  description: 'Test only: what publish answered.',
+  category: 'test',
+  outputs: { version: { type: 'json' } },
+  config: Type.Object({ version: Type.Integer(), promoted: Type.Boolean() }),
+  async run(ctx) {
+    return { version: await ctx.artifacts.putJson('json', { name: 'recs', alias: 'production', ...ctx.config }) };
+  },
+});
+
+const test = loomTest([asAnyPlugin(check), asAnyPlugin(published)]);
 
 /** Registers versions 1..n of "recs" and moves production through them in order. */
 async function releases(loom: Loom, n: number) {
@@ -76,5 +90,27 @@ describe('rollback', () => {
     const state = await runDoc(loom, guarded(false));
     expect(state.nodes.rollback!.status).toBe('failed');
     expect(state.nodes.rollback!.error!.message).toContain('model "recs": version 1 was the first to hold "production"; there is nothing to roll back to');
+  });
+
+  // publish ─► rollback ◄─ check (failed)
+  const afterPublish = (version: number, promoted: boolean) =>
+    workflow('guard')
+      .node('publish', 'published', { config: { version, promoted } })
+      .node('check', 'check', { config: { pass: false } })
+      .node('rollback', 'rollback', { config: { name: 'recs' }, inputs: { check: 'check.metrics', published: 'publish.version' } })
+      .build();
+
+  test('told what publish did, it rolls back only a version this run promoted and that still holds the alias', async ({ loom }) => {
+    await releases(loom, 3);
+    const notPromoted = await runDoc(loom, afterPublish(3, false));
+    expect(await loom.artifacts.readJson(notPromoted.nodes.rollback!.outputs!.result!)).toMatchObject({
+      rolledBack: false,
+      reason: 'this run\'s publish promoted nothing (recs@3): "production" is not this run\'s to roll back',
+    });
+    const moved = await runDoc(loom, afterPublish(2, true));
+    expect(await loom.artifacts.readJson(moved.nodes.rollback!.outputs!.result!)).toMatchObject({ rolledBack: false, reason: '"production" is now version 3, not version 2 that this run published: left alone' });
+    expect((await loom.models.resolve('recs', 'production'))?.version).toBe(3);
+    const ours = await runDoc(loom, afterPublish(3, true));
+    expect(await loom.artifacts.readJson(ours.nodes.rollback!.outputs!.result!)).toMatchObject({ rolledBack: true, from: 3, to: 2 });
   });
 });

@@ -49,7 +49,9 @@ export function servableOpener(keyring: Keyring, env: NodeJS.ProcessEnv = proces
   const requireSignature = env.LOOM_REQUIRE_SIGNATURE === '1' || env.LOOM_REQUIRE_SIGNATURE === 'true';
   return async (version, bytes) => {
     const bound = version.encrypted && typeof version.params.version === 'string' ? { version: version.params.version } : {};
-    return openServable(bytes, { keyring, expect: { model: version.name, ...bound }, requireSignature });
+    const model = openServable(bytes, { keyring, expect: { model: version.name, ...bound }, requireSignature });
+    await model.warm?.();
+    return model;
   };
 }
 

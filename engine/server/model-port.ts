@@ -17,6 +17,8 @@ export interface ServableModel {
   readonly algorithm: string;
   /** Synchronous and allocation-light: it runs on the request path. */
   recommend(customer: string, k: number, options?: { readonly exclude?: readonly string[] }): Recommendation;
+  /** Precomputes what makes requests cheap; the loader awaits it before the version serves. */
+  warm?(): Promise<void>;
   /** Classifier models: a probability per row of named numeric features. Absent on recommenders. */
   predict?(rows: readonly Record<string, number>[]): ArrayLike<number>;
   describe(): JsonObject;

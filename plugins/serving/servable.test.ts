@@ -98,6 +98,26 @@ describe('openServable', () => {
     expect(plainIals.recommend('ann', 3).items).toHaveLength(3);
   });
 
+  test('after warm, answers come from the precomputed lists and equal live scoring, for any k and exclusions', async () => {
+    const ring = await keyring();
+    // 60 customers over 400 items, random purchases: iALS gives every customer a full, distinct ranking.
+    const random = mulberry32(11);
+    const triples: [string, string, number][] = [];
+    for (let u = 0; u < 60; u++) for (let n = 0; n < 12; n++) triples.push([`c${u}`, `i${Math.floor(random() * 400)}`, 1 + Math.floor(random() * 3)]);
+    const matrix = fromTriples(triples);
+    const parts = (await fitIals(matrix, { factors: 8, iterations: 3 }, fitCtx)).toParts();
+    const bytes = modelBytes({ algorithm: 'ials', params: parts.params as unknown as JsonObject, ids: { users: matrix.users, items: matrix.items } }, parts.arrays);
+    const live = openServable(bytes, { keyring: ring });
+    const warmed = openServable(bytes, { keyring: ring });
+    await warmed.warm!();
+    for (const customer of matrix.users) {
+      for (const k of [1, 10, 100, 101]) expect(warmed.recommend(customer, k)).toEqual(live.recommend(customer, k));
+      const top = live.recommend(customer, 5).items.map((r) => r.item);
+      const exclude = [top[0]!, top[3]!, 'not-an-item'];
+      expect(warmed.recommend(customer, 10, { exclude })).toEqual(live.recommend(customer, 10, { exclude }));
+    }
+  });
+
   test('k must be an integer from 1 to 1000', async () => {
     const ring = await keyring();
     const model = openServable(modelBytes({ algorithm: 'popularity', params: { by: 'users', nItems: 1 }, ids: { users: [], items: ['x'] } }, { scores: Float32Array.of(1) }), { keyring: ring });

@@ -32,6 +32,11 @@ export interface ServableModel {
    * removes items (ids the model does not know are ignored). An unknown customer gets the fallback, never an error.
    */
   recommend(customer: string, k: number, opts?: { readonly exclude?: readonly string[] }): Recommendation;
+  /**
+   * Precomputes every known customer's best items, in slices that yield to the event loop, so that a request is a
+   * lookup instead of scoring the catalogue. Call it before the model takes requests (the server's loader does).
+   */
+  warm?(): Promise<void>;
   /** Classifiers only: a probability per row of named numeric features. */
   predict?(rows: readonly Record<string, number>[]): ArrayLike<number>;
   /** JSON facts for `GET /api/models`: algorithm, users, items, params, binding, signer, fallback size. */
@@ -115,6 +120,17 @@ class TopK {
   }
 }
 
+/** How many items per customer `warm` keeps: requests for more, or excluding too many of them, are scored live. */
+export const PRECOMPUTED = 100;
+/** The most memory the precomputed lists may take (item index + score per entry). */
+const PRECOMPUTED_BYTES = 256 * 1024 * 1024;
+
+/** Every customer's best PRECOMPUTED items and scores, row-major; -1 pads a row the model could fill less. */
+interface Precomputed {
+  readonly items: Int32Array;
+  readonly scores: Float32Array;
+}
+
 function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new RecommendError(`k must be an integer from 1 to ${MAX_K}, got ${k}`);
 }
@@ -194,6 +210,22 @@ export function openServable(bytes: Uint8Array, options: OpenModelOptions): Serv
     return { items: out, fallback: true };
   }
 
+  let precomputed: Precomputed | undefined;
+
+  /** The cached answer, when the first `k` items left after `exclude` are all within the customer's cached row. */
+  function cached(user: number, k: number, exclude: readonly string[] | undefined): ScoredItem[] | undefined {
+    if (!precomputed || k > PRECOMPUTED) return undefined;
+    const skip = exclude && exclude.length > 0 ? new Set(exclude) : undefined;
+    const out: ScoredItem[] = [];
+    for (let r = user * PRECOMPUTED, end = r + PRECOMPUTED; r < end && out.length < k; r++) {
+      const i = precomputed.items[r]!;
+      if (i < 0) return out; // the row holds every item the model scored: nothing more to find live
+      const item = items[i]!;
+      if (!skip?.has(item)) out.push({ item, score: precomputed.scores[r]! });
+    }
+    return out.length === k ? out : undefined;
+  }
+
   return {
     name,
     algorithm: header.algorithm,
@@ -202,9 +234,25 @@ export function openServable(bytes: Uint8Array, options: OpenModelOptions): Serv
       checkK(k);
       const user = userIndex.get(customer);
       if (user === undefined) return fallback(k, opts?.exclude);
+      const hit = cached(user, k, opts?.exclude);
+      if (hit) return { items: hit, fallback: false };
       model.score(user, scores);
       drop(opts?.exclude);
       return { items: ranked(k), fallback: false };
+    },
+    async warm() {
+      if (precomputed || users.length * PRECOMPUTED * 8 > PRECOMPUTED_BYTES) return;
+      const rows: Precomputed = { items: new Int32Array(users.length * PRECOMPUTED).fill(-1), scores: new Float32Array(users.length * PRECOMPUTED) };
+      for (let user = 0; user < users.length; user++) {
+        // NOTE: the server loads a new version while the old one serves: yield often so requests keep flowing.
+        if (user % 32 === 0) await new Promise((resolve) => setImmediate(resolve));
+        model.score(user, scores);
+        top.run(PRECOMPUTED).forEach((i, n) => {
+          rows.items[user * PRECOMPUTED + n] = i;
+          rows.scores[user * PRECOMPUTED + n] = scores[i]!;
+        });
+      }
+      precomputed = rows;
     },
     describe: () => ({
       name,

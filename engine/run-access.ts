@@ -5,8 +5,9 @@
  */
 import type { Loom } from './loom.js';
 import type { ArtifactRef } from './plugin/types.js';
-import type { ControlMessage, Journal } from './run/ports.js';
+import type { ControlMessage, Journal, RunRecord } from './run/ports.js';
 import { emptyRunState, foldEvents, type RunState } from './run/state.js';
+import { isAlive } from './store/sqlite.js';
 import { didYouMean, quoteList } from './suggest.js';
 import type { TemporalClient } from './temporal/client.js';
 import type { TemporalSettings } from './temporal/connection.js';
@@ -59,4 +60,46 @@ export async function controlRun(loom: Loom, runId: string, message: ControlMess
       ? client.cancel(runId, message.reason)
       : client.decide(runId, { nodeId: message.nodeId, approved: message.kind === 'approve', reason: message.reason, by: message.by }),
   );
+}
+
+/** One line of a run listing (`loom runs`, `GET /api/runs`). */
+export interface RunRow {
+  runId: string;
+  workflow: string;
+  engine: string;
+  status: string;
+  createdAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  nodes: { total: number; done: number; failed: number };
+  /** The first failed node's own error, for a failed run. */
+  error: string | null;
+}
+
+/** A run marked running whose process is gone was interrupted; `loom resume` carries it on. */
+export function displayStatus(record: RunRecord): string {
+  return record.status === 'running' && !isAlive(record.pid) ? 'interrupted' : record.status;
+}
+
+export function rowFor(state: RunState, engine: string, status: string, createdAt: string, finishedAt: string | null): RunRow {
+  const nodes = Object.entries(state.nodes);
+  const failed = nodes.filter(([, n]) => n.status === 'failed');
+  return {
+    runId: state.runId,
+    workflow: state.workflow,
+    engine,
+    status,
+    createdAt,
+    finishedAt,
+    durationMs: finishedAt ? Date.parse(finishedAt) - Date.parse(createdAt) : null,
+    nodes: { total: nodes.length, done: nodes.filter(([, n]) => n.status === 'succeeded' || n.status === 'cached').length, failed: failed.length },
+    error: failed[0] ? `${failed[0][0]}: ${failed[0][1].error?.message ?? 'failed'}` : null,
+  };
+}
+
+export function embeddedRuns(journal: Journal, limit: number): RunRow[] {
+  return journal.listRuns(limit).map((record) => {
+    const state = foldEvents(emptyRunState(record.runId, record.workflow.name, record.workflow.nodes.map((n) => n.id)), journal.events(record.runId));
+    return rowFor(state, record.engine, displayStatus(record), record.createdAt, record.finishedAt ?? null);
+  });
 }

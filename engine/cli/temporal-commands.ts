@@ -3,7 +3,8 @@ import { Option, type Command } from 'commander';
 import type { TemporalClient } from '../temporal/client.js';
 import { emptyRunState, type RunState } from '../run/state.js';
 import { checkedWorkflow, collectParam, EXIT, positiveInt, settingsFrom, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
-import { embeddedRuns, formatRuns, rowFor, type RunRow } from './listings.js';
+import { formatRuns } from './listings.js';
+import { embeddedRuns, rowFor, type RunRow } from '../run-access.js';
 import { withTemporal } from './run-commands.js';
 
 type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;

@@ -7,28 +7,24 @@
  * On start-up `recover()` resumes every embedded run the journal says is running whose process is dead (a server
  * or `loom run` that was killed): the journal replays finished nodes, so none of them runs twice.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { LoomError, WorkflowInvalidError } from '../errors.js';
 import { isPlainObject, type JsonObject } from '../json.js';
 import type { Loom } from '../loom.js';
-import { connectTemporal, findOutput, journalState } from '../run-access.js';
+import { connectTemporal, displayStatus, embeddedRuns, findOutput, journalState, rowFor, type RunRow } from '../run-access.js';
 import { previewArtifact, type Preview } from '../data/preview.js';
 import type { ArtifactRef } from '../plugin/types.js';
 import { isApprovalNode } from '../run/approval.js';
 import { newRunId, type RunHandle, type RunListener } from '../run/embedded-engine.js';
 import type { RunEvent } from '../run/events.js';
 import { emptyRunState, type NodeState, type RunState } from '../run/state.js';
-import { writeFileAtomic } from '../store/atomic.js';
 import { isAlive } from '../store/sqlite.js';
 import { quoteList } from '../suggest.js';
 import type { TemporalClient } from '../temporal/client.js';
 import type { TemporalSettings } from '../temporal/connection.js';
 import type { EventsPage } from '../temporal/contract.js';
-import type { CompiledWorkflow } from '../workflow/compiled.js';
 import { validateWorkflow } from '../workflow/validate.js';
-import { displayStatus, embeddedRuns, rowFor, type RunRow } from '../cli/listings.js';
 import { HttpError } from './errors.js';
+import { RunQueue, type Queued } from './run-queue.js';
 import { WorkflowStore } from './workflow-store.js';
 
 export type EngineName = 'embedded' | 'temporal';
@@ -79,15 +75,6 @@ export interface LogEntry {
   readonly fraction?: number;
 }
 
-/** A run accepted but not started yet; also the queue file's content. */
-interface Queued {
-  readonly runId: string;
-  readonly workflow: CompiledWorkflow;
-  readonly document: unknown;
-  readonly concurrency: number;
-  readonly createdAt: string;
-}
-
 const DEFAULT_MAX_RUNS = 8;
 const DEFAULT_CONCURRENCY = 4;
 
@@ -98,7 +85,7 @@ export class RunService {
   readonly loom: Loom;
   readonly defaultEngine: EngineName;
   readonly #store: WorkflowStore;
-  readonly #queueDir: string;
+  readonly #queue: RunQueue;
   readonly #maxRuns: number;
   readonly #concurrency: number;
   readonly #queryTimeoutMs: number;
@@ -114,7 +101,7 @@ export class RunService {
     this.loom = options.loom;
     this.defaultEngine = options.defaultEngine ?? 'embedded';
     this.#store = new WorkflowStore(options.workflowsDir, options.loom.registry);
-    this.#queueDir = join(options.loom.home, 'server', 'queue');
+    this.#queue = new RunQueue(options.loom.home);
     this.#maxRuns = Math.max(1, options.maxRuns ?? DEFAULT_MAX_RUNS);
     this.#concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 5000;
@@ -190,14 +177,10 @@ export class RunService {
       return { runId: item.runId, engine, status: 'running', workflow };
     }
     // Written before the answer, so that a run the caller was told about is started even after a crash.
-    await writeFileAtomic(this.#queueFile(item.runId), JSON.stringify(item), join(this.loom.home, 'server', 'tmp'));
+    await this.#queue.save(item);
     this.#pending.push(item);
     this.#dispatch();
     return { runId: item.runId, engine, status: this.#active.has(item.runId) ? 'running' : 'queued', workflow };
-  }
-
-  #queueFile(runId: string): string {
-    return join(this.#queueDir, `${runId}.json`);
   }
 
   #launch(item: Queued): void {
@@ -208,7 +191,7 @@ export class RunService {
 
   #track(handle: RunHandle): void {
     this.#active.set(handle.runId, handle);
-    void rm(this.#queueFile(handle.runId), { force: true }).catch(() => {});
+    void this.#queue.remove(handle.runId).catch(() => {});
     void handle.done
       .catch(() => {})
       .finally(() => {
@@ -237,13 +220,11 @@ export class RunService {
         if (!(error instanceof LoomError && error.code === 'RUN_BUSY')) throw error;
       }
     }
-    const files = (await readdir(this.#queueDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
     const queued: string[] = [];
-    for (const file of files) {
-      const item = JSON.parse(await readFile(join(this.#queueDir, file), 'utf8')) as Queued;
+    for (const item of await this.#queue.load()) {
       // Started just before the crash: the journal has it, and the resume above took care of it.
       if (this.loom.journal.run(item.runId) || this.#pending.some((q) => q.runId === item.runId)) {
-        await rm(join(this.#queueDir, file), { force: true });
+        await this.#queue.remove(item.runId);
         continue;
       }
       this.#pending.push(item);

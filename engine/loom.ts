@@ -8,7 +8,7 @@ import { PluginRegistry, PluginRegistryId } from './plugin/registry.js';
 import type { AnyPlugin, ArtifactStore } from './plugin/types.js';
 import { EmbeddedEngine, EmbeddedEngineId } from './run/embedded-engine.js';
 import { ArtifactStoreId, CacheIndexId, JournalId, LoomHomeId, type CacheIndex, type Journal } from './run/ports.js';
-import { FsArtifactStore } from './store/fs-artifact-store.js';
+import { FsArtifactStore, type ArtifactSealer } from './store/fs-artifact-store.js';
 import { FsCacheIndex } from './store/fs-cache-index.js';
 import { SqliteCacheIndex } from './store/sqlite-cache-index.js';
 import { SqliteJournal } from './store/sqlite-journal.js';
@@ -23,10 +23,10 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.LOOM_HOME || '.loom');
 }
 
-export function storeModule(home: string): ContainerModule {
+export function storeModule(home: string, sealer?: ArtifactSealer): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind<string>(LoomHomeId).toConstantValue(home);
-    bind<ArtifactStore>(ArtifactStoreId).toResolvedValue(() => new FsArtifactStore(home)).inSingletonScope();
+    bind<ArtifactStore>(ArtifactStoreId).toResolvedValue(() => new FsArtifactStore(home, sealer ? { sealer } : {})).inSingletonScope();
     bind<CacheIndex>(CacheIndexId)
       .toResolvedValue(() => (process.env.LOOM_CACHE_INDEX === 'files' ? new FsCacheIndex(home) : new SqliteCacheIndex(join(home, 'cache.db'))))
       .inSingletonScope();
@@ -67,11 +67,14 @@ export interface Loom {
   close(): void;
 }
 
-/** Builds a Loom instance over a data home with the given plugins. */
-export function createLoom(options: { home?: string; plugins: Iterable<AnyPlugin> }): Loom {
+/**
+ * Builds a Loom instance over a data home with the given plugins; with a `sealer`, models are kept encrypted at
+ * rest in the artifact store.
+ */
+export function createLoom(options: { home?: string; plugins: Iterable<AnyPlugin>; sealer?: ArtifactSealer }): Loom {
   const home = resolve(options.home ?? defaultHome());
   const container = new Container();
-  container.load(storeModule(home), engineModule, pluginModule(options.plugins));
+  container.load(storeModule(home, options.sealer), engineModule, pluginModule(options.plugins));
   const journal = container.get<Journal>(JournalId);
   const cache = container.get<CacheIndex>(CacheIndexId);
   const models = container.get<ModelRegistry>(ModelRegistryId);

@@ -2,6 +2,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { builtinPlugins } from '../../plugins/builtin.js';
+import { atRestSealer } from '../../plugins/encrypt/at-rest.js';
+import { loadKeyring } from '../../plugins/encrypt/keys.js';
+import type { ArtifactSealer } from '../store/fs-artifact-store.js';
 import { formatProblem, type Problem } from '../errors.js';
 import { createLoom, defaultHome, type Loom } from '../loom.js';
 import { discoverPlugins } from '../plugin/discover.js';
@@ -31,9 +34,15 @@ export function positiveInt(value: string): number {
  * Opens Loom over the data home (from --home, $LOOM_HOME or ./.loom) with the built-ins and every discovered
  * plugin package (see plugin/discover.ts), runs `fn`, and closes it.
  */
+/** LOOM_SEAL_MODELS=1 keeps models encrypted at rest under the keyring's current KEK (see plugins/encrypt/at-rest.ts). */
+function sealerFromEnv(env: NodeJS.ProcessEnv = process.env): { sealer?: ArtifactSealer } {
+  if (env.LOOM_SEAL_MODELS !== '1' && env.LOOM_SEAL_MODELS !== 'true') return {};
+  return { sealer: atRestSealer(loadKeyring(env)) };
+}
+
 export async function withLoom<T>(cli: Command, fn: (loom: Loom) => Promise<T>): Promise<T> {
   const plugins = await discoverPlugins({ builtins: builtinPlugins });
-  const loom = createLoom({ home: (cli.opts().home as string | undefined) ?? defaultHome(), plugins });
+  const loom = createLoom({ home: (cli.opts().home as string | undefined) ?? defaultHome(), plugins, ...sealerFromEnv() });
   try {
     return await fn(loom);
   } finally {

@@ -1,6 +1,10 @@
 /**
  * Artifacts on the local file system, content-addressed: `<home>/artifacts/<first two hex>/<sha256>`. An
  * artifact is written once, atomically, and never changed; writing the same bytes again costs a hash.
+ *
+ * With a sealer, models are sealed at rest: a model written from memory is stored only encrypted
+ * (`<sha256>.sealed`, the address still that of the plaintext, so caching and references do not change) and
+ * opened in memory on read, where its digest is checked again. No plaintext model then reaches the disk.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
@@ -25,17 +29,27 @@ async function hashFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Encrypts and decrypts artifact bytes at rest; `sha256` is the plaintext's address, bound into the ciphertext. */
+export interface ArtifactSealer {
+  seal(plaintext: Uint8Array, sha256: string): Uint8Array;
+  open(sealed: Uint8Array, sha256: string): Uint8Array;
+}
+
+const SEALED_TYPES: readonly ArtifactType[] = ['model'];
+
 export class FsArtifactStore implements ArtifactStore {
   readonly #root: string;
   readonly #tmp: string;
+  readonly #sealer: ArtifactSealer | undefined;
 
   get root(): string {
     return this.#root;
   }
 
-  constructor(home: string) {
+  constructor(home: string, options: { sealer?: ArtifactSealer } = {}) {
     this.#root = join(home, 'artifacts');
     this.#tmp = join(home, 'tmp');
+    this.#sealer = options.sealer;
   }
 
   async putJson(type: ArtifactType, value: JsonValue, meta?: JsonObject): Promise<ArtifactRef> {
@@ -46,6 +60,11 @@ export class FsArtifactStore implements ArtifactStore {
 
   async putBytes(type: ArtifactType, data: Uint8Array, meta?: JsonObject): Promise<ArtifactRef> {
     const sha256 = createHash('sha256').update(data).digest('hex');
+    if (this.#sealer && SEALED_TYPES.includes(type)) {
+      const sealed = `${this.#file(sha256)}.sealed`;
+      if (fileSize(sealed) === undefined && fileSize(this.#file(sha256)) !== data.byteLength) await writeFileAtomic(sealed, this.#sealer.seal(data, sha256), this.#tmp);
+      return this.#ref(type, sha256, data.byteLength, meta);
+    }
     const target = this.#file(sha256);
     if (fileSize(target) !== data.byteLength) await writeFileAtomic(target, data, this.#tmp);
     return this.#ref(type, sha256, data.byteLength, meta);
@@ -92,15 +111,25 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async has(ref: ArtifactRef): Promise<boolean> {
-    return fileSize(this.#file(ref.sha256)) === ref.bytes;
+    return fileSize(this.#file(ref.sha256)) === ref.bytes || fileSize(`${this.#file(ref.sha256)}.sealed`) !== undefined;
   }
 
   async #read(ref: ArtifactRef): Promise<Buffer> {
+    const file = this.#file(ref.sha256);
+    if (fileSize(file) === undefined && fileSize(`${file}.sealed`) !== undefined) return this.#open(ref, await readFile(`${file}.sealed`));
     try {
-      return await readFile(this.#file(ref.sha256));
+      return await readFile(file);
     } catch (error) {
       throw new LoomError('ARTIFACT_NOT_FOUND', `artifact ${ref.sha256} (${ref.type}) is missing from ${this.#root}`, { cause: error });
     }
+  }
+
+  /** A sealed artifact, opened in memory and checked against its address before anyone reads it. */
+  #open(ref: ArtifactRef, sealed: Buffer): Buffer {
+    if (!this.#sealer) throw new LoomError('ARTIFACT_CORRUPT', `artifact ${ref.sha256} (${ref.type}) is sealed at rest, and this process has no key to open it (LOOM_SEAL_MODELS needs the keyring: LOOM_KEY_FILE or LOOM_MASTER_KEY)`);
+    const plain = Buffer.from(this.#sealer.open(sealed, ref.sha256));
+    if (createHash('sha256').update(plain).digest('hex') !== ref.sha256) throw new LoomError('ARTIFACT_CORRUPT', `artifact ${ref.sha256} opened to other content than its address`);
+    return plain;
   }
 
   #file(sha256: string): string {

@@ -9,11 +9,16 @@ afterEach(() => {
   window.location.hash = '';
 });
 
-/** A server of a few routes; `token` makes every route answer 401 until the token is sent. */
-function fakeServer(token?: string) {
+/**
+ * A server of a few routes; `token` makes every route answer 401 until the token is sent. `hold` keeps the answer
+ * to a matching request until `release()`: a request slower than the user.
+ */
+function fakeServer(token?: string, hold?: (url: string, auth: string | undefined) => boolean) {
   const calls: string[] = [];
+  const held: (() => void)[] = [];
   const fetch = vi.fn(async (url: string, init?: RequestInit) => {
     calls.push(`${init?.method ?? 'GET'} ${url}`);
+    if (hold?.(url, (init?.headers as Record<string, string> | undefined)?.Authorization)) await new Promise<void>((resolve) => held.push(resolve));
     const auth = (init?.headers as Record<string, string> | undefined)?.Authorization;
     const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
     if (token && auth !== `Bearer ${token}`) return json(401, { error: { code: 'UNAUTHORIZED', message: 'a token is needed' } });
@@ -25,7 +30,8 @@ function fakeServer(token?: string) {
   });
   const store = new Map<string, string>();
   const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v), removeItem: (k: string) => void store.delete(k) };
-  return { api: new ApiClient({ fetch: fetch as unknown as typeof globalThis.fetch, storage }), calls, store };
+  const release = () => held.splice(0).forEach((resolve) => resolve());
+  return { api: new ApiClient({ fetch: fetch as unknown as typeof globalThis.fetch, storage }), calls, store, release };
 }
 
 test('the shell shows the editor with the palette from the server, grouped by category', async () => {
@@ -58,6 +64,42 @@ test('a 401 asks for a token, stores it, and the requests are made again', async
   expect(await screen.findByTestId('palette-collect')).toBeTruthy();
   expect(store.get('loom.token')).toBe('s3cret');
   expect(screen.queryByLabelText('API token')).toBeNull();
+});
+
+test('a wrong token is not accepted; a right one is', async () => {
+  const { api } = fakeServer('s3cret');
+  render(<App api={api} />);
+  fireEvent.change(await screen.findByLabelText('API token'), { target: { value: 'wrong' } });
+  await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Sign in' })));
+  expect(await screen.findByText('That token was not accepted.')).toBeTruthy();
+  fireEvent.change(screen.getByLabelText('API token'), { target: { value: 's3cret' } });
+  await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Sign in' })));
+  expect(await screen.findByTestId('palette-collect')).toBeTruthy();
+  expect(screen.queryByRole('dialog')).toBeNull();
+});
+
+test('a 401 to a request sent before the token was given does not count against the token', async () => {
+  // The run history's first request, sent without a token, is answered only after the user signed in.
+  const { api, release } = fakeServer('s3cret', (url, auth) => url.startsWith('/api/runs') && auth === undefined);
+  render(<App api={api} />);
+  fireEvent.change(await screen.findByLabelText('API token'), { target: { value: 's3cret' } });
+  await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Sign in' })));
+  expect(await screen.findByTestId('palette-collect')).toBeTruthy();
+  await act(async () => release());
+  expect(screen.queryByRole('dialog')).toBeNull();
+  expect(screen.queryByText('That token was not accepted.')).toBeNull();
+});
+
+test('a token stored elsewhere while the prompt is open closes it once a request with it succeeds', async () => {
+  const { api, store } = fakeServer('s3cret');
+  render(<App api={api} />);
+  await screen.findByLabelText('API token');
+  store.set('loom.token', 's3cret'); // another tab, or the console
+  await act(async () => void (window.location.hash = '#/models'));
+  await act(async () => window.dispatchEvent(new HashChangeEvent('hashchange')));
+  await act(async () => void (await new Promise((r) => setTimeout(r, 10))));
+  expect(screen.queryByRole('dialog')).toBeNull();
+  expect(screen.queryByText('That token was not accepted.')).toBeNull();
 });
 
 test('the URL names the page: #/models shows the models page', async () => {

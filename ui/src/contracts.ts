@@ -36,6 +36,8 @@ export interface RunDockProps {
   readonly onNodes: (nodes: RunNodes) => void;
   /** The dock asks the canvas to select (and reveal) a node, e.g. from the timeline. */
   readonly onSelectNode: (nodeId: string) => void;
+  /** Run was pressed: the config forms then show every missing required field. */
+  readonly onStart?: () => void;
 }
 
 /** The models page: registered models, versions with metrics, production alias, alias history, rollback. */

@@ -38,7 +38,7 @@ describe('ApiClient reads the shapes the routes answer', () => {
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 400, code: 'WORKFLOW_INVALID', message: 'workflow "w" is invalid', details: { problems } });
     await expect(api.models()).rejects.toMatchObject({ status: 401 });
-    expect(onUnauthorized).toHaveBeenCalledOnce();
+    expect(onUnauthorized).toHaveBeenCalledExactlyOnceWith('secret'); // the token that request carried
     expect(requests[0]).toEqual({ method: 'POST', path: '/api/runs', body: { name: 'w' } });
   });
 

@@ -24,14 +24,20 @@ export interface ApiOptions {
   readonly base?: string;
   readonly fetch?: typeof fetch;
   readonly storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
-  readonly onUnauthorized?: () => void;
+  readonly onUnauthorized?: (sent: string | undefined) => void;
 }
 
 export class ApiClient {
   readonly #base: string;
   readonly #fetch: typeof fetch;
   readonly #storage: ApiOptions['storage'];
-  onUnauthorized: (() => void) | undefined;
+  /**
+   * Told of a 401 and the token its request carried (undefined: none). NOTE: a request may have been sent before
+   * the current token was set; only a 401 to the current token says that token is not accepted.
+   */
+  onUnauthorized: ((sent: string | undefined) => void) | undefined;
+  /** Told when a request that carried a token was answered without a 401: that token is accepted. */
+  onAccepted: ((sent: string) => void) | undefined;
 
   constructor(options: ApiOptions = {}) {
     this.#base = options.base ?? '';
@@ -52,8 +58,11 @@ export class ApiClient {
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    const sent = this.token;
+    if (sent) headers.Authorization = `Bearer ${sent}`;
     const response = await this.#fetch(`${this.#base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    if (response.status === 401) this.onUnauthorized?.(sent);
+    else if (sent) this.onAccepted?.(sent);
     if (response.status === 204) return undefined as T;
     const text = await response.text();
     let parsed: unknown;
@@ -65,7 +74,6 @@ export class ApiClient {
     }
     if (!response.ok) {
       const error = (parsed as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
-      if (response.status === 401) this.onUnauthorized?.();
       throw new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, error?.details);
     }
     return parsed as T;

@@ -75,4 +75,39 @@ describe('RunSocket', () => {
     expect(got).toHaveLength(1);
     expect(fake.emitted.at(-1)).toEqual({ event: 'unsubscribe', payload: { runId: RUN_ID } });
   });
+
+  test('a refused handshake is reported to every subscription, even one made after it', () => {
+    const { fake, socket } = setup();
+    const errors: unknown[] = [];
+    socket.subscribe(RUN_ID, () => {}, (e) => errors.push(['before', e]));
+    fake.refuse('token not accepted');
+    socket.subscribe(RUN_ID, () => {}, (e) => errors.push(['after', e]));
+    expect(errors).toEqual([
+      ['before', { code: 'UNAUTHORIZED', message: 'token not accepted' }],
+      ['after', { code: 'UNAUTHORIZED', message: 'token not accepted' }],
+    ]);
+    expect(socket.down).toEqual({ code: 'UNAUTHORIZED', message: 'token not accepted' });
+  });
+
+  test('a dropped connection is reported, and the subscription is told when its feed is live again', () => {
+    const { fake, socket } = setup();
+    fake.connect();
+    fake.push(runEvents[0]!, false);
+    const log: string[] = [];
+    socket.subscribe(RUN_ID, (e) => log.push(e.type), (e) => log.push(`error: ${e.message}`), () => log.push('live'));
+    fake.drop();
+    fake.connect();
+    expect(log).toEqual(['live', 'run.started', 'error: the connection was lost (transport close)', 'live']);
+    expect(socket.down).toBeUndefined();
+  });
+
+  test('closing the socket is not reported as a failure', () => {
+    const { fake, socket } = setup();
+    fake.connect();
+    fake.push(runEvents[0]!, false);
+    const errors: unknown[] = [];
+    socket.subscribe(RUN_ID, () => {}, (e) => errors.push(e));
+    socket.close();
+    expect(errors).toEqual([]);
+  });
 });

@@ -3,6 +3,9 @@
  * far (the replay), then the server sends each new event as `run.event`. The journal's order is the delivery
  * order, so a subscription only has to count what it delivered: after a reconnect it subscribes again and skips
  * the first `delivered` events of the fresh replay, and nothing is shown twice or lost.
+ *
+ * A refused handshake (a token the socket does not accept) or a lost connection is reported to every subscription
+ * (`onError`), and to any made while the socket is down; `onLive` tells a subscription its feed is back.
  */
 import { io } from 'socket.io-client';
 import type { RunEvent } from './types';
@@ -37,6 +40,7 @@ export interface Subscription {
 interface SubscribeHandlers {
   readonly onEvent: (event: RunEvent) => void;
   readonly onError?: (error: SocketError) => void;
+  readonly onLive?: () => void;
 }
 
 /** A refused subscription (unknown run, bad token) or a failed connection. */
@@ -60,26 +64,42 @@ const sameEvent = (a: RunEvent, b: RunEvent) => a.at === b.at && a.type === b.ty
 export class RunSocket {
   readonly #socket: SocketLike;
   readonly #active = new Set<Active>();
+  /** Why the socket is down (undefined while connected or still connecting the first time). */
+  #down: SocketError | undefined;
 
   constructor(options: RunSocketOptions = {}) {
     const connect = options.connect ?? ((url, opts) => (url ? io(url, opts) : io(opts)) as unknown as SocketLike);
     this.#socket = connect(options.url, { auth: { token: options.token }, path: '/socket.io' });
     // `connect` fires again after every reconnection: the new socket is in no room, so every run subscribes again.
-    this.#socket.on('connect', () => this.#active.forEach((a) => this.#request(a)));
+    this.#socket.on('connect', () => {
+      this.#down = undefined;
+      this.#active.forEach((a) => this.#request(a));
+    });
     this.#socket.on('run.event', ((event: RunEvent) => this.#live(event)) as (...args: never[]) => void);
     this.#socket.on('connect_error', ((error: Error & { data?: { code?: string } }) => {
-      this.#active.forEach((a) => a.handlers.onError?.({ code: error.data?.code ?? 'DISCONNECTED', message: error.message }));
+      this.#fail({ code: error.data?.code ?? 'DISCONNECTED', message: error.message || 'the connection failed' });
     }) as (...args: never[]) => void);
+    this.#socket.on('disconnect', ((reason: string) => {
+      // Our own close() is not a failure.
+      if (reason !== 'io client disconnect') this.#fail({ code: 'DISCONNECTED', message: `the connection was lost (${reason})` });
+    }) as (...args: never[]) => void);
+  }
+
+  /** Why live updates are not coming, while the socket is down. */
+  get down(): SocketError | undefined {
+    return this.#down;
   }
 
   /**
    * Delivers the run's events so far, then each new one, once each and in order, until `close()`.
    * @example const sub = socket.subscribe(runId, (e) => events.push(e), (error) => show(error.message)); … sub.close();
    */
-  subscribe(runId: string, onEvent: (event: RunEvent) => void, onError?: (error: SocketError) => void): Subscription {
-    const active: Active = { runId, handlers: { onEvent, ...(onError ? { onError } : {}) }, delivered: 0, buffered: undefined, closed: false };
+  subscribe(runId: string, onEvent: (event: RunEvent) => void, onError?: (error: SocketError) => void, onLive?: () => void): Subscription {
+    const active: Active = { runId, handlers: { onEvent, ...(onError ? { onError } : {}), ...(onLive ? { onLive } : {}) }, delivered: 0, buffered: undefined, closed: false };
     this.#active.add(active);
     if (this.#socket.connected) this.#request(active);
+    // A socket refused before this subscription would otherwise leave it waiting in silence.
+    else if (this.#down) onError?.(this.#down);
     return {
       runId,
       close: () => {
@@ -95,6 +115,11 @@ export class RunSocket {
     this.#socket.disconnect();
   }
 
+  #fail(error: SocketError): void {
+    this.#down = error;
+    this.#active.forEach((a) => a.handlers.onError?.(error));
+  }
+
   #request(active: Active): void {
     active.buffered = [];
     this.#socket.emit('subscribe', { runId: active.runId }, (reply) => {
@@ -102,6 +127,7 @@ export class RunSocket {
       const buffered = active.buffered ?? [];
       active.buffered = undefined;
       if (!reply.ok) return active.handlers.onError?.(reply.error);
+      active.handlers.onLive?.();
       // 1. The replay holds every event from the first: deliver only those past the ones delivered before.
       for (const event of reply.events.slice(active.delivered)) this.#deliver(active, event);
       active.delivered = Math.max(active.delivered, reply.events.length);

@@ -63,6 +63,7 @@ export class FakeSocket implements SocketLike {
   }
   disconnect() {
     this.connected = false;
+    this.#fire('disconnect', 'io client disconnect');
     return this;
   }
   flushAcks() {
@@ -76,6 +77,11 @@ export class FakeSocket implements SocketLike {
   drop() {
     this.connected = false;
     this.#fire('disconnect', 'transport close');
+  }
+  /** The server side: the handshake is refused (socket.io's middleware error). */
+  refuse(message: string, code = 'UNAUTHORIZED') {
+    this.connected = false;
+    this.#fire('connect_error', Object.assign(new Error(message), { data: { code } }));
   }
   /** The server side: a new event is journalled and sent to the subscribers. */
   push(event: RunEvent, send = true) {

@@ -5,8 +5,8 @@
  * reason a connection is refused is reported through `onHint`.
  */
 import {
-  Background, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow,
-  type Connection, type Edge, type EdgeChange, type Node, type NodeChange,
+  Background, ControlButton, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow,
+  type Connection, type Edge, type EdgeChange, type FitViewOptions, type Node, type NodeChange,
 } from '@xyflow/react';
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MutableRefObject } from 'react';
 import type { WorkflowDoc } from '../api/types';
@@ -37,6 +37,37 @@ export interface CanvasProps {
   readonly fitRequest: number;
 }
 
+/** The minimap's size: small enough to leave the canvas to the graph at 1400×900. */
+export const MINIMAP = { width: 160, height: 110 } as const;
+const MINIMAP_KEY = 'loom.minimap';
+
+/**
+ * Fit view leaves room for what floats over the canvas: the legend (top left), the zoom controls (bottom left)
+ * and, when shown, the minimap (bottom right, 15 px from the edges), so that no node ends up under it.
+ */
+export function fitOptions(minimap: boolean): FitViewOptions<PluginFlowNode> {
+  return { padding: { top: '44px', left: '60px', bottom: '24px', right: `${minimap ? MINIMAP.width + 40 : 24}px` }, maxZoom: 1 };
+}
+
+function useMinimapShown(): [boolean, (shown: boolean) => void] {
+  const [shown, setShown] = useState(() => {
+    try {
+      return localStorage.getItem(MINIMAP_KEY) !== 'hidden';
+    } catch {
+      return true;
+    }
+  });
+  const set = useCallback((next: boolean) => {
+    setShown(next);
+    try {
+      localStorage.setItem(MINIMAP_KEY, next ? 'shown' : 'hidden');
+    } catch {
+      // Only the remembering is lost.
+    }
+  }, []);
+  return [shown, set];
+}
+
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 
 function CanvasView(props: CanvasProps) {
@@ -63,13 +94,16 @@ function CanvasView(props: CanvasProps) {
   useEffect(() => {
     shown.current = { doc: nodes.length === doc.nodes.length ? doc : undefined, initialised: initialised || doc.nodes.length > VIRTUALISE_ABOVE || doc.nodes.length === 0 };
   });
+  const [minimap, setMinimap] = useMinimapShown();
+  const fitView = useMemo(() => fitOptions(minimap), [minimap]);
   const fitted = useRef(0);
   useEffect(() => {
-    if (fitRequest !== fitted.current && (initialised || doc.nodes.length === 0)) {
+    // A graph too large to measure every node (only the visible ones are drawn) is fitted as it is.
+    if (fitRequest !== fitted.current && (initialised || doc.nodes.length === 0 || doc.nodes.length > VIRTUALISE_ABOVE)) {
       fitted.current = fitRequest;
-      void flow.fitView({ padding: 0.15, maxZoom: 1 });
+      void flow.fitView(fitView);
     }
-  }, [fitRequest, initialised, flow, doc.nodes.length]);
+  }, [fitRequest, initialised, flow, doc.nodes.length, fitView]);
 
   const onNodesChange = useCallback((changes: NodeChange<PluginFlowNode>[]) => {
     // Selection and removal go through the selection/document props; positions and sizes stay local.
@@ -169,10 +203,15 @@ function CanvasView(props: CanvasProps) {
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
         defaultEdgeOptions={{ interactionWidth: 12 }}
+        fitViewOptions={fitView}
       >
         <Background gap={20} size={1} />
-        <MiniMap pannable zoomable nodeStrokeWidth={3} ariaLabel="Minimap" />
-        <Controls aria-label="Zoom and fit" />
+        {minimap ? <MiniMap pannable zoomable nodeStrokeWidth={3} ariaLabel="Minimap" style={MINIMAP} /> : null}
+        <Controls aria-label="Zoom and fit" fitViewOptions={fitView}>
+          <ControlButton onClick={() => setMinimap(!minimap)} aria-pressed={minimap} aria-label={minimap ? 'Hide the minimap' : 'Show the minimap'} title={minimap ? 'Hide the minimap' : 'Show the minimap'}>
+            <span aria-hidden="true" className="minimap-icon">▦</span>
+          </ControlButton>
+        </Controls>
       </ReactFlow>
     </div>
   );

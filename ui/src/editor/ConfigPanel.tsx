@@ -18,6 +18,8 @@ export interface ConfigPanelProps {
   readonly onRename: (from: string, to: string) => string | undefined;
   readonly onNodeChange: (id: string, patch: Partial<NodeDoc>, tag: string) => void;
   readonly onDocChange: (doc: WorkflowDoc, tag: string) => void;
+  /** A save or run was tried: forms show missing required fields the user has not been in. */
+  readonly attempted?: boolean;
 }
 
 /** A text field that commits on blur or Enter (ids: renaming on every keystroke would churn edges and history). */
@@ -74,7 +76,7 @@ function NodeSection({ node, props }: { node: NodeDoc; props: ConfigPanelProps }
       ) : null}
       <h3 className="panel-section">Config</h3>
       {plugin ? (
-        <ConfigForm key={node.id} schema={plugin.config} value={node.config} params={params} serverErrors={serverErrors} onChange={(config) => props.onNodeChange(node.id, { config }, `config:${node.id}`)} />
+        <ConfigForm key={node.id} schema={plugin.config} value={node.config} params={params} serverErrors={serverErrors} attempted={props.attempted ?? false} onChange={(config) => props.onNodeChange(node.id, { config }, `config:${node.id}`)} />
       ) : (
         <p className="muted">This plugin is not installed on the server, so its form cannot be drawn; its config is kept as it is.</p>
       )}

@@ -13,6 +13,8 @@ import { RunDock } from '../run/RunDock';
 import { Canvas } from './Canvas';
 import { copyNodes, pasteNodes } from './clipboard';
 import { ConfigPanel } from './ConfigPanel';
+import { DockHandle } from './DockHandle';
+import { storedDockHeight } from './dock-height';
 import { addNodes, emptyDocument, hasLayout, moveNodes, renameNode, updateNode } from './document';
 import { installHook } from './hook';
 import { autoLayout } from './layout';
@@ -58,6 +60,11 @@ function EditorInner({ api, workflow, navigate, epoch }: EditorProps) {
   const [run, setRun] = useState<RunNodes>(NO_RUN);
   const [status, setStatus] = useState<{ text: string; kind: 'info' | 'error' | 'hint' }>();
   const [fitRequest, setFitRequest] = useState(0);
+  // A save or a run was tried on this document: the config forms show every missing required field from then on.
+  const [attempted, setAttempted] = useState(false);
+  const [dockHeight, setDockHeight] = useState(storedDockHeight);
+  const centre = useRef<HTMLDivElement>(null);
+  const dock = useRef<HTMLDivElement>(null);
   const shown = useRef<{ doc: WorkflowDoc | undefined; initialised: boolean }>({ doc: undefined, initialised: false });
   const validation = useValidation(api, doc, epoch);
   const statusTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -83,6 +90,7 @@ function EditorInner({ api, workflow, navigate, epoch }: EditorProps) {
     open.load(laid, savedName);
     setSelected(new Set());
     setRun(NO_RUN);
+    setAttempted(false);
     setFitRequest((n) => n + 1);
   }, [open.load, open.edit, plugins]);
 
@@ -152,6 +160,7 @@ function EditorInner({ api, workflow, navigate, epoch }: EditorProps) {
   }, [open.current, open.edit]);
 
   const save = useCallback(async (asName?: string) => {
+    setAttempted(true);
     const name = asName ?? open.savedName;
     if (!name) return 'ask' as const;
     const current = open.current();
@@ -179,7 +188,7 @@ function EditorInner({ api, workflow, navigate, epoch }: EditorProps) {
     say(`Imported "${next.name}" (not saved yet)`);
   }, [show, navigate, say]);
 
-  useShortcuts({ undo: open.undo, redo: open.redo, copy, paste, layout: () => void layout(), fit: () => void flow.fitView({ padding: 0.15, duration: 200 }), save: () => void save().then((r) => r === 'ask' && document.querySelector<HTMLButtonElement>('button[data-action="save"]')?.click()), selectAll: () => setSelected(new Set(open.current().nodes.map((n) => n.id))) });
+  useShortcuts({ undo: open.undo, redo: open.redo, copy, paste, layout: () => void layout(), fit: () => setFitRequest((n) => n + 1), save: () => void save().then((r) => r === 'ask' && document.querySelector<HTMLButtonElement>('button[data-action="save"]')?.click()), selectAll: () => setSelected(new Set(open.current().nodes.map((n) => n.id))) });
 
   useEffect(() => installHook({ load: (d) => show(d), current: open.current, shown }), [show, open.current]);
 
@@ -188,6 +197,7 @@ function EditorInner({ api, workflow, navigate, epoch }: EditorProps) {
     else if (!sticky) setStatus((s) => (s?.kind === 'hint' ? undefined : s));
   }, [say]);
 
+  const onRunStart = useCallback(() => setAttempted(true), []);
   const selectedId = selected.size === 1 ? [...selected][0] : undefined;
 
   return (
@@ -208,11 +218,11 @@ function EditorInner({ api, workflow, navigate, epoch }: EditorProps) {
         onUndo={open.undo}
         onRedo={open.redo}
         onLayout={() => void layout()}
-        onFit={() => void flow.fitView({ padding: 0.15, duration: 200 })}
+        onFit={() => setFitRequest((n) => n + 1)}
       />
       <div className="editor-body">
         <Palette plugins={pluginList} onAdd={addPlugin} error={pluginError} />
-        <div className="editor-centre">
+        <div className="editor-centre" ref={centre}>
           <Canvas
             doc={doc}
             plugins={plugins}
@@ -230,13 +240,14 @@ function EditorInner({ api, workflow, navigate, epoch }: EditorProps) {
           <div className={`status-line ${status?.kind ?? ''}`} role="status" aria-live="polite" data-testid="status">
             {status?.text ?? ''}
           </div>
-          <div className="dock-slot">
-            <RunDock api={api} document={doc} name={open.dirty ? undefined : open.savedName} selectedNode={selectedId} onNodes={setRun} onSelectNode={selectNode} />
+          <DockHandle dock={dock} area={centre} height={dockHeight} onHeight={setDockHeight} />
+          <div className="dock-slot" ref={dock} style={dockHeight === undefined ? undefined : { flexBasis: dockHeight }}>
+            <RunDock api={api} document={doc} name={open.dirty ? undefined : open.savedName} selectedNode={selectedId} onNodes={setRun} onSelectNode={selectNode} onStart={onRunStart} />
           </div>
         </div>
         <div className="editor-side">
           <Problems validation={validation} onPick={selectNode} />
-          <ConfigPanel doc={doc} plugins={plugins} selectedId={selectedId} located={validation.located} onRename={rename} onNodeChange={onNodeChange} onDocChange={open.edit} />
+          <ConfigPanel doc={doc} plugins={plugins} selectedId={selectedId} located={validation.located} onRename={rename} onNodeChange={onNodeChange} onDocChange={open.edit} attempted={attempted} />
         </div>
       </div>
     </div>

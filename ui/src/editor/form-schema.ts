@@ -84,3 +84,28 @@ export function dropEmptyOptional(data: unknown, schema: unknown): unknown {
   }
   return out;
 }
+
+/** The rjsf field id an error's `property` (`.rules.0.where`) is drawn under (`root_rules_0_where`). */
+export const fieldId = (property: string | undefined) => ['root', ...(property?.match(/[^.[\]']+/g) ?? [])].join('_');
+
+/**
+ * The rjsf field an event happened in, from the element's id: `root_rules_0_where`, with rjsf's suffixes for a
+ * field's own controls dropped (`root_rules__add`, `root_operation__anyof_select` are the fields `root_rules`,
+ * `root_operation`).
+ */
+export function touchedField(target: EventTarget | null): string | undefined {
+  const element = target instanceof Element ? target.closest('[id^="root"]') : null;
+  return element?.id.replace(/__.*$/, '').replace(/-\d+$/, '') || undefined;
+}
+
+/**
+ * The errors worth showing now: those of fields the user touched (or inside one: an array's own error once an item
+ * was edited, a union's once one of its fields was), and, after a save was attempted, every missing required field.
+ */
+export function visibleErrors(errors: RJSFValidationError[], touched: ReadonlySet<string>, attempted: boolean): RJSFValidationError[] {
+  return errors.filter((e) => {
+    const id = fieldId(e.property);
+    for (const t of touched) if (t === id || t.startsWith(`${id}_`)) return true;
+    return attempted && e.name === 'required';
+  });
+}

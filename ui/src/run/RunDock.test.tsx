@@ -119,4 +119,55 @@ describe('RunDock', () => {
     await waitFor(() => expect(views.at(-1)?.collect?.status).toBe('succeeded'));
     expect(fake.emitted).toContainEqual({ event: 'subscribe', payload: { runId: 'old-1' } });
   });
+
+  test('a refused socket says live updates stopped, and the run is polled until it finishes', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const state = (status: string, node: string) => ({ runId: RUN_ID, engine: 'embedded', status, workflow: 'demo', createdAt: null, startedAt: '2026-01-05T10:00:00.000Z', finishedAt: status === 'running' ? null : '2026-01-05T10:00:05.000Z', error: null, nodes: { collect: { status: node, cached: false, attempts: 1 } } });
+      const answers = [state('running', 'running'), state('running', 'succeeded'), state('succeeded', 'succeeded')];
+      const { fake, requests, views } = setup({ [`GET /api/runs/${RUN_ID}`]: () => answers.shift() ?? state('succeeded', 'succeeded') });
+      act(() => fake.refuse('token not accepted'));
+      await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Run' })));
+      await act(() => vi.advanceTimersByTimeAsync(0));
+      const note = screen.getByTestId('run-live-note');
+      expect(note.getAttribute('role')).toBe('status');
+      expect(note.textContent).toContain('Live updates unavailable — token not accepted; showing the last known state');
+      expect(screen.getByTestId('run-status').dataset.status).toBe('running');
+      const polls = () => requests.filter((r) => r.path === `/api/runs/${RUN_ID}`).length;
+      expect(polls()).toBe(1);
+      await act(() => vi.advanceTimersByTimeAsync(2000));
+      expect(polls()).toBe(2);
+      expect(views.at(-1)?.collect?.status).toBe('succeeded');
+      await act(() => vi.advanceTimersByTimeAsync(2000));
+      expect(screen.getByTestId('run-status').dataset.status).toBe('succeeded');
+      await act(() => vi.advanceTimersByTimeAsync(10_000));
+      expect(polls()).toBe(3); // finished: no more polling
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test('when the socket is back, the note goes, polling stops and the events take over', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const state = { runId: RUN_ID, engine: 'embedded', status: 'running', workflow: 'demo', createdAt: null, startedAt: '2026-01-05T10:00:00.000Z', finishedAt: null, error: null, nodes: {} };
+      const { fake, requests } = setup({ [`GET /api/runs/${RUN_ID}`]: state });
+      fireEvent.click(screen.getByRole('button', { name: 'Run' }));
+      await act(() => vi.advanceTimersByTimeAsync(0));
+      act(() => fake.drop());
+      await act(() => vi.advanceTimersByTimeAsync(0));
+      expect(screen.getByTestId('run-live-note').textContent).toContain('the connection was lost (transport close)');
+      runEvents.forEach((e) => fake.push(e)); // journalled while away
+      fake.push({ type: 'run.finished', status: 'failed', runId: RUN_ID, at: '2026-01-05T10:00:09.000Z' });
+      act(() => fake.connect());
+      await act(() => vi.advanceTimersByTimeAsync(50));
+      expect(screen.queryByTestId('run-live-note')).toBeNull();
+      expect(screen.getByTestId('run-status').dataset.status).toBe('failed');
+      const polls = requests.filter((r) => r.path === `/api/runs/${RUN_ID}`).length;
+      await act(() => vi.advanceTimersByTimeAsync(6000));
+      expect(requests.filter((r) => r.path === `/api/runs/${RUN_ID}`).length).toBe(polls);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

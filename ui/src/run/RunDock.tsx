@@ -16,7 +16,7 @@ import { ParamsForm } from './ParamsForm';
 import { paramFields, paramValues, type FieldValue } from './params';
 import { RunHistory } from './RunHistory';
 import { Timeline } from './Timeline';
-import { outputsOf, phaseOf, timesOf, useRunData, type RunPhase, type RunSubscriber } from './useRun';
+import { outputsOf, phaseOf, POLL_MS, stale, timesOf, useRunData, type RunPhase, type RunSubscriber } from './useRun';
 import './run.css';
 
 type Engine = 'embedded' | 'temporal';
@@ -59,7 +59,7 @@ export function RunDock(props: RunDockProps & RunDockTestProps) {
   const nodeIds = useMemo(() => document.nodes.map((n) => n.id), [document.nodes]);
   const nodes: RunNodes = useMemo(() => {
     if (!run) return {};
-    if (data.events.length === 0 && data.fallback) return viewsFromStates(data.fallback.nodes);
+    if (stale(data) || (data.events.length === 0 && data.fallback)) return viewsFromStates(data.fallback!.nodes);
     return foldNodes(data.events, { ...(live ? { nodeIds } : {}), decide });
   }, [run, data, live, nodeIds, decide]);
   useEffect(() => {
@@ -68,6 +68,7 @@ export function RunDock(props: RunDockProps & RunDockTestProps) {
   const outputs = useMemo(() => outputsOf(data), [data]);
 
   const start = async () => {
+    callbacks.current.onStart?.();
     const { values, errors } = paramValues(fields, raw);
     setParamErrors(errors);
     if (Object.keys(errors).length > 0) return;
@@ -111,8 +112,13 @@ export function RunDock(props: RunDockProps & RunDockTestProps) {
         </span>
         {times.startedAt !== undefined && <span className="run-elapsed" data-testid="run-elapsed">{formatMs((times.finishedAt ?? now) - times.startedAt)}</span>}
         {runId && <code className="run-id" title="run id">{runId}</code>}
-        {data.socketError && <span className="run-muted">live updates unavailable: {data.socketError.message}</span>}
       </div>
+      {data.socketError && (
+        <p className="run-stale" role="status" data-testid="run-live-note">
+          Live updates unavailable — {data.socketError.message}; showing the last known state
+          {live ? ` (checked every ${POLL_MS / 1000} s)` : ''}.
+        </p>
+      )}
       {error !== undefined && <ErrorNote error={error} testId="run-error" onDismiss={() => setError(undefined)} />}
       <div className="run-body">
         <aside className="run-side">

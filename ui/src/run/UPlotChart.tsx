@@ -25,32 +25,49 @@ function canDraw(): boolean {
 
 export function UPlotChart({ options, data, height = 180, label }: UPlotChartProps) {
   const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot>(undefined);
+  const latest = useRef(data);
+  latest.current = data;
   const [failure, setFailure] = useState<string>();
 
+  // Built when the options or height change; new data alone is handed to the chart as it is (no rebuild, no flicker).
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    let chart: uPlot | undefined;
     // uPlot draws in a later microtask, out of reach of a try/catch: without a 2D canvas it is not built at all.
     if (!canDraw()) return setFailure('no 2D canvas');
+    // The box's width is the dock's share for the chart; a box not laid out yet (a hidden tab) is sized when it is.
+    const width = () => Math.max(200, Math.floor(el.getBoundingClientRect().width) || 480);
     try {
-      chart = new uPlot({ ...options, width: Math.max(200, el.clientWidth || 480), height }, data, el);
+      chart.current = new uPlot({ ...options, width: width(), height }, latest.current, el);
       setFailure(undefined);
     } catch (error) {
       setFailure((error as Error).message);
       return;
     }
-    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => chart?.setSize({ width: Math.max(200, el.clientWidth), height })) : undefined;
+    const built = chart.current;
+    let last = built.width;
+    const observer = typeof ResizeObserver === 'function'
+      ? new ResizeObserver(() => {
+          const w = width();
+          if (w !== last) built.setSize({ width: (last = w), height });
+        })
+      : undefined;
     observer?.observe(el);
     return () => {
       observer?.disconnect();
-      chart?.destroy();
+      built.destroy();
+      if (chart.current === built) chart.current = undefined;
     };
-  }, [options, data, height]);
+  }, [options, height]);
+
+  useEffect(() => {
+    chart.current?.setData(data);
+  }, [data]);
 
   return (
     <div className="uplot-box" role="img" aria-label={label}>
-      <div ref={box} />
+      <div ref={box} className="uplot-fill" />
       {failure && <p className="run-muted">The chart cannot be drawn here ({failure}).</p>}
     </div>
   );

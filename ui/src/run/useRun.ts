@@ -1,8 +1,8 @@
 /**
  * The run the dock shows: its events from the socket (the replay, then live), batched to one React update per
  * animation frame so that a run of hundreds of nodes does not re-render the canvas per event. When the socket
- * cannot give the events (a Temporal run the feed cannot replay, a socket refused), the run's folded state from
- * `GET /api/runs/:id` stands in.
+ * cannot give the events (a Temporal run the feed cannot replay, a socket refused or dropped), the run's folded
+ * state from `GET /api/runs/:id` stands in, polled every POLL_MS until the run finishes or the socket is back.
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ApiClient } from '../api/client';
@@ -12,8 +12,11 @@ import type { LogEntry, RunEvent, RunView } from '../api/types';
 
 /** What the dock needs of a RunSocket (a fake one in tests). */
 export interface RunSubscriber {
-  subscribe(runId: string, onEvent: (event: RunEvent) => void, onError?: (error: SocketError) => void): Subscription;
+  subscribe(runId: string, onEvent: (event: RunEvent) => void, onError?: (error: SocketError) => void, onLive?: () => void): Subscription;
 }
+
+export const POLL_MS = 2000;
+const FINISHED: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
 
 export type RunPhase = 'idle' | 'starting' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -21,6 +24,7 @@ export interface RunData {
   readonly events: readonly RunEvent[];
   /** The folded state, when the events could not be had. */
   readonly fallback?: RunView;
+  /** Why live updates stopped; while set, `fallback` (polled) is the newest word on the run. */
   readonly socketError?: SocketError;
 }
 
@@ -51,18 +55,38 @@ export function useRunData(api: ApiClient, socket: RunSubscriber | undefined, ru
       buffer.current.push(event);
       cancelFrame ??= nextFrame(flush);
     };
+    // While the feed is down, the run's state is polled until it finishes or the feed is back.
+    let polling = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = () => {
+      timer = undefined;
+      const again = () => {
+        if (live && polling) timer = setTimeout(poll, POLL_MS);
+      };
+      api.run(runId).then((fallback) => {
+        if (!live || !polling) return;
+        setData((d) => ({ ...d, fallback }));
+        if (!FINISHED.has(fallback.status)) again();
+      }, again);
+    };
     const onError = (socketError: SocketError) => {
       if (!live) return;
       setData((d) => ({ ...d, socketError }));
-      if (buffer.current.length > 0) return;
-      api.run(runId).then(
-        (fallback) => live && setData((d) => ({ ...d, fallback })),
-        () => {},
-      );
+      if (polling) return;
+      polling = true;
+      poll();
     };
-    const subscription = socket.subscribe(runId, onEvent, onError);
+    const onLive = () => {
+      if (!live) return;
+      polling = false;
+      clearTimeout(timer);
+      setData((d) => (d.socketError ? { events: d.events } : d));
+    };
+    const subscription = socket.subscribe(runId, onEvent, onError, onLive);
     return () => {
       live = false;
+      polling = false;
+      clearTimeout(timer);
       cancelFrame?.();
       subscription.close();
     };
@@ -71,8 +95,12 @@ export function useRunData(api: ApiClient, socket: RunSubscriber | undefined, ru
   return data;
 }
 
+/** While the feed is down, the polled state is newer than the events that came before the drop. */
+export const stale = (data: RunData): data is RunData & { fallback: RunView } => data.socketError !== undefined && data.fallback !== undefined;
+
 /** The run's status from its events (or its folded state), `initial` until it reports. */
 export function phaseOf(data: RunData, initial: RunPhase): RunPhase {
+  if (stale(data)) return data.fallback.status;
   const finished = data.events.find((e) => e.type === 'run.finished');
   if (finished?.type === 'run.finished') return finished.status;
   if (data.events.some((e) => e.type === 'run.started' || e.type === 'run.resumed')) return 'running';
@@ -81,6 +109,7 @@ export function phaseOf(data: RunData, initial: RunPhase): RunPhase {
 }
 
 export function timesOf(data: RunData): { startedAt?: number; finishedAt?: number } {
+  if (stale(data)) data = { events: [], fallback: data.fallback };
   const started = data.events.find((e) => e.type === 'run.started')?.at ?? data.fallback?.startedAt ?? undefined;
   const finished = data.events.find((e) => e.type === 'run.finished')?.at ?? data.fallback?.finishedAt ?? undefined;
   return { ...(started ? { startedAt: Date.parse(started) } : {}), ...(finished ? { finishedAt: Date.parse(finished) } : {}) };
@@ -91,6 +120,7 @@ export function outputsOf(data: RunData): Record<string, NodeOutputs> {
   const outputs: Record<string, NodeOutputs> = {};
   if (data.fallback) for (const [id, node] of Object.entries(data.fallback.nodes)) if (node.outputs) outputs[id] = node.outputs;
   for (const e of data.events) if (e.type === 'node.succeeded' || e.type === 'node.cached') outputs[e.nodeId] = e.outputs;
+  if (stale(data)) for (const [id, node] of Object.entries(data.fallback.nodes)) if (node.outputs) outputs[id] = node.outputs;
   return outputs;
 }
 

@@ -15,6 +15,8 @@ const vector = (n: number) => Float64Array.from({ length: n }, () => random() * 
 const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
 
 const rowBytes = (f: number) => Math.ceil(f / 16) * 64;
+/** An fp × fp f64 gram's bytes. */
+const gramBytes = (f: number) => (rowBytes(f) / 4) ** 2 * 8;
 
 /** A kernel memory with `f` factors, `n` factor rows at Y and one CSR row over all of them, filled from f64 inputs. */
 function setup(f: number, Y: Float64Array, values: Float64Array) {
@@ -80,9 +82,42 @@ describe('ials kernel', () => {
     const rows: Rows = { indptr: Int32Array.from([0, n]), indices: Int32Array.from({ length: n }, (_, k) => k), values: Float32Array.from(values) };
     const X = Float32Array.from(x0);
     new Cg(f).solve(rows, 0, X, Float32Array.from(Y), G, alpha, steps);
-    mem.kernel.solve(indptr, offs, cm1, x, 0, 1, steps);
+    mem.kernel.solve(indptr, offs, cm1, x, 0, 1, steps, 0);
     const got = mem.f32(x, f);
     expect(norm(X.map((v, a) => v - got[a]!))).toBeLessThan(1e-4 * norm(X));
+  });
+
+  test('step 1 from saved dots (the loss pass\'s y·x) is bit for bit step 1 from a pass over the rows', () => {
+    const [f, n] = [40, 6];
+    const { mem, indptr, offs, cm1, x } = setup(f, vector(n * f).map((y) => y * 0.5), Float64Array.from({ length: n }, (_, k) => 1 + k));
+    const G32 = mem.f32(mem.G, mem.fp * mem.fp);
+    for (let a = 0; a < f; a++) G32[a * mem.fp + a] = 1 + a / f;
+    const x0 = Float32Array.from(vector(f));
+    const dots = mem.take(n * 4);
+    const solved = (saved: number) => {
+      mem.f32(x, f).set(x0);
+      mem.kernel.solve(indptr, offs, cm1, x, 0, 1, 3, saved);
+      return [...mem.f32(x, f)];
+    };
+    const fromRows = solved(0);
+    mem.f32(x, f).set(x0);
+    mem.kernel.observed(indptr, offs, cm1, x, 1, dots);
+    expect(solved(dots)).toEqual(fromRows);
+  });
+
+  test('gram: FᵀF on and above the diagonal equals the TypeScript sums (f64 over blocks of 256 f32 rows)', () => {
+    const [f, n] = [37, 700]; // padded to 48; 700 rows span three blocks
+    const F = vector(n * f);
+    const mem = new KernelMemory(module!, f, 1, [n * rowBytes(f), gramBytes(f)]);
+    const fb = mem.fp * 4;
+    const [Fw, out] = [mem.take(n * fb), mem.take(gramBytes(f))];
+    for (let r = 0; r < n; r++) mem.f32(Fw + r * fb, f).set(F.subarray(r * f, (r + 1) * f));
+    mem.kernel.gram(Fw, n, out);
+    const got = mem.f64(out, mem.fp * mem.fp);
+    const G = new Float64Array(f * f);
+    gram(Float32Array.from(F), n, f, 0, G);
+    // the diagonal is about n/3 ≈ 233: 1e-4 is a few f32 ulps of it
+    for (let a = 0; a < f; a++) for (let b = a; b < f; b++) expect(Math.abs(got[a * mem.fp + b]! - G[a * f + b]!)).toBeLessThan(1e-4);
   });
 
   test('a whole fit: the loss curve equals the TypeScript path to 1e-4 relative, and so do the scores', async () => {

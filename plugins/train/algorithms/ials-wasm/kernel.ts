@@ -18,13 +18,14 @@ declare const WebAssembly: {
 
 /** The kernel's exports; every pointer is a byte address in the fit's memory. */
 export interface IalsExports {
-  init(G: number, Gtmp: number, R: number, P: number, AP: number, T: number, fp: number): void;
+  init(G: number, R: number, P: number, AP: number, T: number, fp: number): void;
   dot(a: number, b: number): number;
   rowdots(v: number, offs: number, cm1: number, n: number, mode: 0 | 1 | 2): void;
   apply(v: number, out: number, scale: number, offs: number, n: number): number;
-  solve(indptr: number, offs: number, cm1: number, target: number, r0: number, r1: number, steps: number): void;
-  observed(indptr: number, offs: number, cm1: number, X: number, rows: number): number;
-  gram(F: number, r0: number, r1: number): void;
+  solve(indptr: number, offs: number, cm1: number, target: number, r0: number, r1: number, steps: number, dots: number): void;
+  prepare(offs: number, cm1: number, n: number, fixed: number, alpha: number): void;
+  observed(indptr: number, offs: number, cm1: number, X: number, rows: number, dots: number): number;
+  gram(F: number, n: number, out: number): void;
 }
 
 let compiled: Promise<object | undefined> | undefined;
@@ -52,14 +53,13 @@ export const padded = (factors: number): number => Math.ceil(factors / 16) * 16;
 
 /**
  * One fit's memory: a bump allocator over sizes known up front (the memory never grows, so views stay valid),
- * then an instance of the kernel bound to it, with G, Gtmp, R, P, AP and T allocated and passed to `init`.
+ * then an instance of the kernel bound to it, with G, R, P, AP and T allocated and passed to `init`.
  */
 export class KernelMemory {
   readonly kernel: IalsExports;
   readonly buffer: ArrayBuffer;
   readonly fp: number;
   readonly G: number;
-  readonly Gtmp: number;
   readonly R: number;
   readonly P: number;
   readonly AP: number;
@@ -69,14 +69,14 @@ export class KernelMemory {
   constructor(module: object, factors: number, maxRowLength: number, arrays: readonly number[]) {
     this.fp = padded(factors);
     const fb = this.fp * 4;
-    const own = [this.fp * fb, this.fp * fb, fb, fb, fb, (maxRowLength + 2) * 4];
-    // 64 bytes of slack after each array: `rowdots` reads one entry past an odd row's end
+    const own = [this.fp * fb, fb, fb, fb, (maxRowLength + 4) * 4];
+    // 64 bytes of slack after each array: `rowdots` and step 1 from saved dots read up to three entries past a row's end
     const total = [...own, ...arrays].reduce((s, n) => s + Math.ceil(n / 64) * 64 + 64, 64);
     const memory = new WebAssembly.Memory({ initial: Math.ceil(total / 65536) + 1 });
     this.buffer = memory.buffer;
     this.kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as IalsExports;
-    [this.G, this.Gtmp, this.R, this.P, this.AP] = own.slice(0, 5).map((n) => this.take(n)) as [number, number, number, number, number];
-    this.kernel.init(this.G, this.Gtmp, this.R, this.P, this.AP, this.take(own[5]!), this.fp);
+    [this.G, this.R, this.P, this.AP] = own.slice(0, 4).map((n) => this.take(n)) as [number, number, number, number];
+    this.kernel.init(this.G, this.R, this.P, this.AP, this.take(own[4]!), this.fp);
   }
 
   /** Allocates `bytes` (64-byte aligned) and returns the address. */
@@ -88,6 +88,10 @@ export class KernelMemory {
 
   f32(at: number, length: number): Float32Array {
     return new Float32Array(this.buffer, at, length);
+  }
+
+  f64(at: number, length: number): Float64Array {
+    return new Float64Array(this.buffer, at, length);
   }
 
   i32(at: number, length: number): Int32Array {

@@ -4,13 +4,13 @@
  * same steps (the same folds, member seeds and combiner, so its model equals fitStacking's for a seed) but
  * yields between member fits, and boosts with fitGbtAsync, which yields between rounds.
  */
-import { checkDataset, checkParam, classifierError, Rng, subset, type Classifier, type Dataset } from '../train/classifiers/dataset.js';
+import { checkDataset, checkParam, classifierError, subset, type Classifier, type Dataset } from '../train/classifiers/dataset.js';
 import { forestDefaults } from '../train/classifiers/forest.js';
 import { fitGbtAsync, gbtDefaults } from '../train/classifiers/gbt.js';
 import { fitLogistic, logisticDefaults } from '../train/classifiers/logistic.js';
 import { naiveBayesDefaults } from '../train/classifiers/naive-bayes.js';
 import { fitBase, type BaseKind, type BaseSpec } from '../train/classifiers/registry.js';
-import { EnsembleModel, stackingDefaults } from '../train/classifiers/stacking.js';
+import { EnsembleModel, stackingDefaults, stratifiedFolds } from '../train/classifiers/stacking.js';
 import { treeDefaults } from '../train/classifiers/tree.js';
 import type { FitContext } from '../train/matrix.js';
 import type { ModelConfig } from './config.js';
@@ -82,18 +82,8 @@ async function fitStackingAsync(data: Dataset, specs: BaseSpec[], params: Record
   if (!Number.isInteger(folds)) throw classifierError(`stacking: param folds is ${folds}, expected an integer`);
   const K = specs.length;
   const { n } = data;
-  // 1. Stratified folds: shuffle each class's rows with the seed, then deal them round-robin to the folds.
-  const fold = new Int32Array(n);
-  const rng = new Rng(ctx.seed, 0);
-  for (const label of [0, 1]) {
-    const rows: number[] = [];
-    for (let i = 0; i < n; i++) if (data.labels[i] === label) rows.push(i);
-    for (let t = rows.length - 1; t > 0; t--) {
-      const s = rng.int(t + 1);
-      [rows[t], rows[s]] = [rows[s]!, rows[t]!];
-    }
-    rows.forEach((i, k) => (fold[i] = k % folds));
-  }
+  // 1. Stratified folds, as fitStacking deals them (so both give the same model for a seed).
+  const fold = stratifiedFolds(data, folds, ctx.seed);
   // 2. Out-of-fold log-odds of each member: fit on the other folds, predict the held-out one.
   const oof = new Float64Array(n * K);
   const steps = K * (folds + 1) + 1;

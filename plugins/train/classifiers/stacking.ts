@@ -57,18 +57,8 @@ export function fitStacking(data: Dataset, params: Partial<StackingParams> & Pic
   checkParam('stacking', 'folds', p.folds, 2, data.n);
   const K = p.members.length;
   const { n } = data;
-  // 1. Stratified folds: shuffle each class's rows with the seed, then deal them round-robin to the folds.
-  const fold = new Int32Array(n);
-  const rng = new Rng(ctx.seed, 0);
-  for (const label of [0, 1]) {
-    const rows: number[] = [];
-    for (let i = 0; i < n; i++) if (data.labels[i] === label) rows.push(i);
-    for (let t = rows.length - 1; t > 0; t--) {
-      const s = rng.int(t + 1);
-      [rows[t], rows[s]] = [rows[s]!, rows[t]!];
-    }
-    rows.forEach((i, k) => (fold[i] = k % p.folds));
-  }
+  // 1. Stratified folds.
+  const fold = stratifiedFolds(data, p.folds, ctx.seed);
   // 2. Out-of-fold log-odds of each member: fit on the other folds, predict the held-out one.
   const oof = new Float64Array(n * K);
   const steps = K * (p.folds + 1) + 1;
@@ -190,4 +180,20 @@ function slice(ctx: FitContext, from: number, to: number, label: string, m: numb
     seed: (ctx.seed + 7919 * m) | 0,
     progress: (fraction, message) => ctx.progress(from + (to - from) * fraction, message === undefined ? label : `${label}: ${message}`),
   };
+}
+
+/** Each row's fold: each class's rows shuffled with the seed, then dealt round-robin, so every fold keeps the class balance. */
+export function stratifiedFolds(data: Dataset, folds: number, seed: number): Int32Array {
+  const fold = new Int32Array(data.n);
+  const rng = new Rng(seed, 0);
+  for (const label of [0, 1]) {
+    const rows: number[] = [];
+    for (let i = 0; i < data.n; i++) if (data.labels[i] === label) rows.push(i);
+    for (let t = rows.length - 1; t > 0; t--) {
+      const s = rng.int(t + 1);
+      [rows[t], rows[s]] = [rows[s]!, rows[t]!];
+    }
+    rows.forEach((i, k) => (fold[i] = k % folds));
+  }
+  return fold;
 }

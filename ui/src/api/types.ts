@@ -108,17 +108,9 @@ export interface OutputPreview {
 /** The version a server's model cache serves, or null when none is loaded. */
 export type Serving = { readonly version: number; readonly loadedAt: string } | null;
 
-/** One entry of `GET /api/models` (`{ models }`). */
-export interface ModelSummary {
-  readonly name: string;
-  readonly versions: number;
-  readonly latest: number;
-  /** alias → version */
-  readonly aliases: Readonly<Record<string, number>>;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly serving?: Serving;
-}
+/** One entry of `GET /api/models` (`{ models }`): the registry's model and the version this server serves. */
+export type ModelSummary = RegisteredModel & { readonly serving?: Serving };
+import type { RegisteredModel } from '../../../engine/registry/types.js';
 
 /** One entry of `GET /api/models/:name/versions` (`{ name, versions }`, newest first). */
 export interface ModelVersion {

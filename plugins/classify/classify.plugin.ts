@@ -140,7 +140,8 @@ export default definePlugin({
       baseRate: { train: baseRate(train.data.labels), ...(test ? { test: baseRate(test.data.labels) } : {}) },
       model: { kind: model.kind, ...summary },
       members: members.map((m) => {
-        const s = scoreOf(labels, m.predictProba(scored.data.features, scored.data.n), config.threshold);
+        // A single classifier is its own only member: its probabilities are already in hand.
+        const s = scoreOf(labels, m === model ? proba : m.predictProba(scored.data.features, scored.data.n), config.threshold);
         return { kind: m.kind, rocAuc: s.rocAuc!, logLoss: s.logLoss! };
       }),
       baselines,

@@ -33,11 +33,8 @@ function checkNames(where: string, kind: keyof typeof KNOWN, params: Record<stri
 
 /** The members an ensemble combines, or the one classifier, as base specs with their params checked by name. */
 export function memberSpecs(model: ModelConfig): BaseSpec[] {
-  if (model.kind !== 'stacking' && model.kind !== 'voting') {
-    checkNames(`model (${model.kind})`, model.kind, model.params);
-    return [{ kind: model.kind, params: model.params } as BaseSpec];
-  }
   checkNames(`model (${model.kind})`, model.kind, model.params);
+  if (model.kind !== 'stacking' && model.kind !== 'voting') return [{ kind: model.kind, params: model.params } as BaseSpec];
   return model.members.map((m, k) => {
     checkNames(`model member ${k + 1} (${m.kind})`, m.kind, m.params);
     return { kind: m.kind, params: m.params } as BaseSpec;

@@ -12,9 +12,8 @@ import type { FitContext } from '../train/matrix.js';
 /** Accuracy and F1 at `threshold`, ROC AUC (null when the labels hold one class) and log loss. */
 export function scoreOf(labels: Uint8Array, proba: Float64Array, threshold: number): JsonObject {
   const predicted = Uint8Array.from(proba, (p) => (p >= threshold ? 1 : 0));
-  let positives = 0;
-  for (const y of labels) positives += y;
-  const bothClasses = positives > 0 && positives < labels.length;
+  const rate = baseRate(labels);
+  const bothClasses = rate > 0 && rate < 1;
   return {
     accuracy: accuracy(labels, predicted),
     f1: f1(labels, predicted),

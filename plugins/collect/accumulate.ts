@@ -41,14 +41,14 @@ const POSITION = 'file_row_number';
 
 /**
  * Writes the earlier output plus the new rows of table `fresh` (data columns and `__loom_pos`, their order).
- * `reread` names the files read in this run (by real path); `added` are the segments of the new rows.
+ * `reread` names the files read in this run (by real path); `segments` are those of the new rows (files mode).
  */
 export async function accumulateRows(
   db: Db,
   where: Where,
   previous: Accumulated | undefined,
   fresh: { table: string; reread: ReadonlySet<string>; segments?: Segment[]; types: Readonly<Record<string, string>> },
-): Promise<{ data: ArtifactRef; accumulated: Accumulated; report: AccumulateReport }> {
+): Promise<{ accumulated: Accumulated; report: AccumulateReport }> {
   const freshColumns = (await db.columns(fresh.table)).filter((c) => c.name !== '__loom_pos');
   const newRows = Number(await db.value(`SELECT count(*) FROM ${fresh.table}`));
   const names = (columns: { name: string }[]) => columns.map((c) => ident(c.name)).join(', ');
@@ -56,7 +56,7 @@ export async function accumulateRows(
   if (!previous) {
     const data = await db.writeDataset(`SELECT ${names(freshColumns)} FROM ${fresh.table} ORDER BY __loom_pos`);
     const report = { previousRows: 0, replacedRows: 0, newRows, rows: newRows, addedColumns: [], missingColumns: [] };
-    return { data, accumulated: { artifact: data, ...(fresh.segments ? { segments: fresh.segments } : {}) }, report };
+    return { accumulated: { artifact: data, ...(fresh.segments ? { segments: fresh.segments } : {}) }, report };
   }
   // 2.
   const previousRows = Number((previous.artifact.meta as { rows?: number } | undefined)?.rows ?? 0);
@@ -81,7 +81,7 @@ export async function accumulateRows(
   // 4.
   if (newRows === 0 && replacedRows === 0) {
     const report = { previousRows, replacedRows, newRows, rows: previousRows, addedColumns: [], missingColumns: [] };
-    return { data: previous.artifact, accumulated: previous, report };
+    return { accumulated: previous, report };
   }
   // 5.
   await db.run(`CREATE VIEW loom_previous AS SELECT * FROM read_parquet(${literal(where.artifacts.path(previous.artifact))}, file_row_number = true)`);
@@ -121,5 +121,5 @@ export async function accumulateRows(
     addedColumns: freshColumns.filter((c) => !before.has(c.name)).map((c) => c.name),
     missingColumns: previousColumns.filter((c) => !freshTypes.has(c.name)).map((c) => c.name),
   };
-  return { data, accumulated: { artifact: data, ...(segments ? { segments } : {}) }, report };
+  return { accumulated: { artifact: data, ...(segments ? { segments } : {}) }, report };
 }

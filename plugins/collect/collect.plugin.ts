@@ -84,19 +84,20 @@ export default definePlugin({
         ctx.progress(0.85, 'writing the dataset');
         const taken = watermark?.where ?? 'true';
         const fileColumn = config.filenameColumn ? `, f.name AS ${ident(config.filenameColumn)}` : '';
-        const columns = `t.* EXCLUDE (${INTERNAL.join(', ')})${fileColumn} FROM collected t JOIN ${FILES} f ON f.idx = t.__loom_fidx WHERE ${taken}`;
+        const selected = `t.* EXCLUDE (${INTERNAL.join(', ')})${fileColumn} FROM collected t JOIN ${FILES} f ON f.idx = t.__loom_fidx WHERE ${taken}`;
+        const order = 't.__loom_fidx, t.__loom_row';
         const perFile = await db.all(`SELECT f.idx, f.name, (SELECT count(*) FROM collected t WHERE t.__loom_fidx = f.idx AND (${taken})) AS rows,
           (SELECT count(DISTINCT coalesce(r.line, -1)) FROM ${REJECTS} r WHERE r.file = f.name) AS rejected FROM ${FILES} f ORDER BY f.idx`);
         let data: ArtifactRef;
         let accumulated: { accumulated: Accumulated; report: AccumulateReport } | undefined;
         if (config.accumulate) {
-          await db.run(`CREATE TABLE loom_fresh AS SELECT ${columns.replace('t.*', 'row_number() OVER (ORDER BY t.__loom_fidx, t.__loom_row) AS __loom_pos, t.*')}`);
+          await db.run(`CREATE TABLE loom_fresh AS SELECT row_number() OVER (ORDER BY ${order}) AS __loom_pos, ${selected}`);
           const segments = config.incremental === 'files' ? perFile.map((row, i) => ({ file: inputs[i]!.path, rows: Number(row.rows) })).filter((s) => s.rows > 0) : undefined;
           const reread = new Set(split.fresh.map((f) => f.path));
           accumulated = await accumulateRows(db, { workflow: ctx.workflow, nodeId: ctx.nodeId, artifacts: ctx.artifacts }, state?.accumulated, { table: 'loom_fresh', reread, segments, types: config.columns });
           data = accumulated.accumulated.artifact;
         } else {
-          data = await db.writeDataset(`SELECT ${columns} ORDER BY t.__loom_fidx, t.__loom_row`);
+          data = await db.writeDataset(`SELECT ${selected} ORDER BY ${order}`);
         }
         const rejects = await db.writeDataset(`SELECT * FROM ${REJECTS}`);
         for (const [i, row] of perFile.entries()) fileReports.push({ file: String(row.name), bytes: inputs[i]!.bytes, status: 'read', rows: Number(row.rows), rejected: Number(row.rejected) });

@@ -12,6 +12,9 @@ export function atRestSealer(keyring: Keyring): ArtifactSealer {
   const binding = (sha256: string) => ({ model: 'loom-artifact', version: sha256 });
   return {
     seal: (plaintext, sha256) => seal(plaintext, binding(sha256), recipient),
-    open: (sealed, sha256) => open(sealed, keyring.opener(readEnvelope(sealed).header.wrapped.keyId), binding(sha256)),
+    open: (sealed, sha256) => {
+      const envelope = readEnvelope(sealed);
+      return open(envelope, keyring.opener(envelope.header.wrapped.keyId), binding(sha256));
+    },
   };
 }

@@ -204,8 +204,14 @@ export function verifySignature(header: EnvelopeHeader, verifier: { keyId: strin
   }
 }
 
+/** A sealed artifact's checked header and its ciphertext. */
+export interface Envelope {
+  readonly header: EnvelopeHeader;
+  readonly body: Buffer;
+}
+
 /** Reads the header and ciphertext, checking the frame; never decrypts. */
-export function readEnvelope(bytes: Uint8Array): { header: EnvelopeHeader; body: Buffer } {
+export function readEnvelope(bytes: Uint8Array): Envelope {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new EnvelopeError('not a Loom encrypted artifact (bad magic)');
   const length = buf.readUInt32LE(8);
@@ -222,12 +228,12 @@ export function readEnvelope(bytes: Uint8Array): { header: EnvelopeHeader; body:
 }
 
 /**
- * Opens a sealed artifact: checks the binding, the Ed25519 signature (when a verifier is given), unwraps the data
- * key, checks the GCM tag (ciphertext and binding untouched) and the digest, all before returning a byte.
- * `expect` must equal the binding it was sealed with.
+ * Opens a sealed artifact (its bytes, or the envelope `readEnvelope` already read from them): checks the binding,
+ * the Ed25519 signature (when a verifier is given), unwraps the data key, checks the GCM tag (ciphertext and binding
+ * untouched) and the digest, all before returning a byte. `expect` must equal the binding it was sealed with.
  */
-export function open(bytes: Uint8Array, opener: Opener, expect: Binding, verifier?: { keyId: string; key: KeyObject }): Buffer {
-  const { header, body } = readEnvelope(bytes);
+export function open(sealed: Uint8Array | Envelope, opener: Opener, expect: Binding, verifier?: { keyId: string; key: KeyObject }): Buffer {
+  const { header, body } = sealed instanceof Uint8Array ? readEnvelope(sealed) : sealed;
   if (header.binding.model !== expect.model || header.binding.version !== expect.version) {
     throw new EnvelopeError(`sealed for ${header.binding.model} version ${header.binding.version}, not ${expect.model} version ${expect.version}`);
   }
@@ -240,8 +246,8 @@ export function open(bytes: Uint8Array, opener: Opener, expect: Binding, verifie
 }
 
 /** Key rotation: opens the data key with the old key and wraps it for the new one; the ciphertext is unchanged. */
-export function rewrap(bytes: Uint8Array, old: Opener, next: Recipient): Uint8Array {
-  const { header, body } = readEnvelope(bytes);
+export function rewrap(sealed: Uint8Array | Envelope, old: Opener, next: Recipient): Uint8Array {
+  const { header, body } = sealed instanceof Uint8Array ? readEnvelope(sealed) : sealed;
   const dataKey = unwrapKey(header.wrapped, old);
   const rewrapped = frame({ ...header, wrapped: wrapKey(dataKey, next) }, body);
   dataKey.fill(0);

@@ -58,13 +58,14 @@ export function openModel(bytes: Uint8Array, options: OpenModelOptions): OpenedM
     return { ...decodeModel(bytes), encrypted: false, digest: createHash('sha256').update(bytes).digest('hex') };
   }
   // 1. Frame and header; 2. binding.
-  const { header } = readEnvelope(bytes);
+  const envelope = readEnvelope(bytes);
+  const { header } = envelope;
   checkBinding(header, options.expect);
   // 3. Signature: a present one must verify with a trusted key, whether or not one is required.
   if (!header.signature && options.requireSignature) throw new EnvelopeError(`a signature is required, but the artifact sealed for "${header.binding.model}" is not signed`);
   const verifier = header.signature ? options.keyring.verifier(header.signature.keyId) : undefined;
-  // 4. – 6. Data key, tag and digest (envelope.open checks the signature again first; it is cheap).
-  const plaintext = open(bytes, options.keyring.opener(header.wrapped.keyId), header.binding, verifier);
+  // 3. – 6. envelope.open verifies the signature with that key, then unwraps the data key, checks the tag and the digest.
+  const plaintext = open(envelope, options.keyring.opener(header.wrapped.keyId), header.binding, verifier);
   try {
     const model = decodeModel(plaintext);
     return { ...model, encrypted: true, binding: header.binding, digest: header.digest, ...(verifier ? { signer: verifier.keyId } : {}) };
@@ -80,6 +81,6 @@ export function openModel(bytes: Uint8Array, options: OpenModelOptions): OpenedM
  */
 export function rotateModel(bytes: Uint8Array, keyring: Keyring, toKekId: string): Uint8Array {
   if (!isEnvelope(bytes)) throw new EnvelopeError('only a sealed artifact can be rotated; this is a plain model');
-  const { header } = readEnvelope(bytes);
-  return rewrap(bytes, keyring.opener(header.wrapped.keyId), keyring.kek(toKekId));
+  const envelope = readEnvelope(bytes);
+  return rewrap(envelope, keyring.opener(envelope.header.wrapped.keyId), keyring.kek(toKekId));
 }

@@ -5,7 +5,7 @@
  * bootstrap interval on the per-user difference, and a gate says whether it may replace them.
  */
 import { withDb, ident } from '../../engine/data/duckdb.js';
-import { definePlugin, PluginError, RegistryError, Type, type ArtifactRef, type ArtifactStore, type JsonObject, type ModelRegistry, type ModelVersion } from '../../engine/sdk.js';
+import { definePlugin, PluginError, Type, type ArtifactRef, type ArtifactStore, type JsonObject, type ModelRegistry } from '../../engine/sdk.js';
 import { load, type FittedRecommender } from '../train/algorithms/index.js';
 import { alignedRanker } from './align.js';
 import { gate, pairedBootstrap } from './bootstrap.js';
@@ -32,12 +32,7 @@ async function loadModel(bytes: Uint8Array, where: string, name?: string): Promi
 
 /** The version holding the alias, loaded, or undefined when the model or the alias does not exist yet. */
 async function loadProduction(ctx: { models: ModelRegistry; artifacts: ArtifactStore }, model: string, alias: string) {
-  let version: ModelVersion | undefined;
-  try {
-    version = await ctx.models.resolve(model, alias);
-  } catch (error) {
-    if (!(error instanceof RegistryError && error.registryCode === 'MODEL_NOT_FOUND')) throw error;
-  }
+  const version = await ctx.models.resolve(model, alias);
   if (!version) return undefined;
   const where = `production model "${model}" version ${version.version}`;
   const loaded = await loadModel(await ctx.artifacts.readBytes(version.artifact), where, `${model}@${version.version} (${alias})`);

@@ -18,15 +18,6 @@ interface Evaluation {
   readonly production?: { readonly model: string; readonly alias: string; readonly version: number };
 }
 
-async function current(models: ModelRegistry, name: string, alias: string): Promise<ModelVersion | undefined> {
-  try {
-    return await models.resolve(name, alias);
-  } catch (error) {
-    if (error instanceof RegistryError && error.registryCode === 'MODEL_NOT_FOUND') return undefined;
-    throw error;
-  }
-}
-
 /**
  * What makes two artifacts the same model: their bytes, or for sealed ones the digest of the plaintext inside
  * (sealing the same model twice gives other bytes: a fresh data key and IV every time).
@@ -36,6 +27,7 @@ function identity(artifact: ArtifactRef): string {
   return meta.encrypted === true && typeof meta.digest === 'string' ? `plaintext:${meta.digest}` : `bytes:${artifact.sha256}`;
 }
 
+/** The version already registered for this model, or undefined (also when the model is not registered yet). */
 async function existing(models: ModelRegistry, name: string, artifact: ArtifactRef): Promise<ModelVersion | undefined> {
   try {
     return (await models.versions(name)).find((v) => identity(v.artifact) === identity(artifact));
@@ -67,7 +59,8 @@ async function decide(ctx: RunContext<Config, { model: { type: 'model' }; metric
   const { name, alias, promote, tags } = ctx.config;
   const actor = `workflow:${ctx.workflow}`;
   const evaluation = await ctx.artifacts.readJson<Evaluation>(ctx.inputs.metrics);
-  const holder = await current(ctx.models, name, alias);
+  // undefined when the alias (or the model) does not exist yet: the first publish.
+  const holder = await ctx.models.resolve(name, alias);
   const model = ctx.inputs.model;
   const meta = (model.meta ?? {}) as JsonObject;
   if (meta.encrypted === true && meta.model !== name) {

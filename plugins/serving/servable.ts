@@ -135,11 +135,17 @@ function checkK(k: number): void {
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new RecommendError(`k must be an integer from 1 to ${MAX_K}, got ${k}`);
 }
 
+/** The registry name: the binding's model, else the expected one, else the model's lineage name or algorithm. */
+function servableName(opened: OpenedModel, options: OpenModelOptions): string {
+  const { header } = opened;
+  return opened.binding?.model ?? options.expect?.model ?? (typeof header.lineage.name === 'string' ? header.lineage.name : header.algorithm);
+}
+
 /** A classifier (the classify plugin's model) serves predictions; asked to recommend, it says so. */
 function classifierServable(opened: OpenedModel, options: OpenModelOptions): ServableModel {
   const { header } = opened;
   const classifier = loadClassifier(header, opened.arrays);
-  const name = opened.binding?.model ?? options.expect?.model ?? (typeof header.lineage.name === 'string' ? header.lineage.name : header.algorithm);
+  const name = servableName(opened, options);
   return {
     name,
     algorithm: header.algorithm,
@@ -181,8 +187,7 @@ export function openServable(bytes: Uint8Array, options: OpenModelOptions): Serv
   const top = new TopK(scores);
   const fallbackItems = Int32Array.from((header.fallback ?? []).map((id) => itemIndex.get(id)!));
   const unknownUsers = fallbackItems.length === 0 && scoresUnknownUsers(header);
-  const lineageName = typeof header.lineage.name === 'string' ? header.lineage.name : undefined;
-  const name = opened.binding?.model ?? options.expect?.model ?? lineageName ?? header.algorithm;
+  const name = servableName(opened, options);
 
   const ranked = (k: number): ScoredItem[] => top.run(k).map((i) => ({ item: items[i]!, score: scores[i]! }));
   const drop = (exclude: readonly string[] | undefined) => {

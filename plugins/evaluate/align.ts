@@ -2,7 +2,8 @@
  * Ranks with a model that may have been trained on other users and items than the candidate (the model in
  * production was trained on older data): users and items are matched by id, not by index. A test user the model
  * never saw gets what the model gives an unknown user (its popular fallback, when the file has one), and an item
- * outside the candidate's catalogue still takes its place in the top k, as a miss.
+ * outside the candidate's catalogue still takes its place in the top k, as a miss. A test user the model never saw
+ * gets the model's popular fallback (nothing, for an old file without one).
  */
 import { topK } from '../train/matrix.js';
 import type { FittedRecommender } from '../train/algorithms/index.js';
@@ -35,7 +36,9 @@ export function alignedRanker(m: AlignedModel, users: readonly string[], items: 
   const fallback = (m.fallback ?? []).map((id) => itemIndex.get(id) ?? missing);
   return (u, k) => {
     const own = userIndex.get(users[u]!) ?? -1;
-    if (own === -1 && fallback.length > 0) return fallback.slice(0, k);
+    // A user the model never saw gets its popular fallback; a file without one has nothing to offer (as serving
+    // answers), rather than a "ranking" of whatever order the model's zero scores fall in.
+    if (own === -1) return fallback.slice(0, k);
     m.model.score(own, scores);
     return topK(scores, k).map((i) => toCandidate[i]!);
   };

@@ -1,25 +1,16 @@
 /**
  * The messages between the engine and an isolated plugin's child process (over node's IPC channel, with
- * `serialization: 'advanced'`, so byte arrays and dates travel as they are).
+ * `serialization: 'advanced'`, so byte arrays and dates travel as they are), and how an error crosses it.
  */
 import type { JsonValue } from '../json.js';
-import type { ArtifactRef, LineageEntry } from '../plugin/types.js';
+import type { ArtifactRef, RunContext } from '../plugin/types.js';
 
 /** Everything of the run context that can travel; the child rebuilds the rest (artifacts, logger, signal). */
-export interface ChildContext {
-  readonly config: unknown;
+export interface ChildContext extends Pick<RunContext<unknown, never>, 'config' | 'runId' | 'nodeId' | 'workflow' | 'attempt' | 'workflowDir' | 'dataRoots' | 'lineage' | 'secrets'> {
   readonly inputs: Record<string, ArtifactRef | ArtifactRef[] | undefined>;
-  readonly runId: string;
-  readonly nodeId: string;
-  readonly workflow: string;
-  readonly attempt: number;
-  readonly workflowDir: string;
-  readonly dataRoots: readonly string[];
-  readonly lineage: readonly LineageEntry[];
   readonly scratchDir: string;
   /** The data home whose `artifacts/` folder is the store. */
   readonly artifactsHome: string;
-  readonly secrets: Readonly<Record<string, string>>;
 }
 
 /** How a child reports the error its plugin threw: enough to rebuild it with the same message and retryability. */
@@ -27,6 +18,17 @@ export interface ChildError {
   readonly message: string;
   readonly code?: string;
   readonly retryable?: boolean;
+}
+
+/** Any thrown value as a ChildError: its message, and its code and retryability when it carries them. */
+export function toChildError(error: unknown): ChildError {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code, retryable } = error as Error & { code?: unknown; retryable?: unknown };
+  return {
+    message: error.message || error.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof retryable === 'boolean' ? { retryable } : {}),
+  };
 }
 
 export type ToChild =

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LoomError, PluginError, type ErrorCode } from '../errors.js';
 import type { AnyPlugin, RunContext } from '../plugin/types.js';
 import { childEnvironment } from './environment.js';
-import type { ChildContext, ChildError, FromChild, ToChild } from './protocol.js';
+import { toChildError, type ChildContext, type ChildError, type FromChild, type ToChild } from './protocol.js';
 
 export interface IsolationLimits {
   /** The child's V8 heap cap (`--max-old-space-size`), in MB. */
@@ -113,8 +113,7 @@ export function runIsolated(
       if (typeof target[message.method] !== 'function' || message.method === 'close') throw new Error(`ctx.${message.target}.${message.method} is not available`);
       tell({ type: 'reply', id: message.id, ok: true, value: await target[message.method]!(...message.args) });
     } catch (error) {
-      const { code, retryable } = error as { code?: string; retryable?: boolean };
-      tell({ type: 'reply', id: message.id, ok: false, error: { message: (error as Error).message, ...(code ? { code } : {}), ...(retryable === undefined ? {} : { retryable }) } });
+      tell({ type: 'reply', id: message.id, ok: false, error: toChildError(error) });
     }
   };
 

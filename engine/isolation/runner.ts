@@ -11,7 +11,7 @@ import { FsArtifactStore } from '../store/fs-artifact-store.js';
 import { pluginsExportedBy } from '../plugin/load.js';
 import type { Logger, NodeStateStore, RunContext } from '../plugin/types.js';
 import type { ModelRegistry } from '../registry/types.js';
-import type { CallTarget, ChildError, FromChild, ToChild } from './protocol.js';
+import { toChildError, type CallTarget, type FromChild, type ToChild } from './protocol.js';
 
 const send = (message: FromChild) =>
   new Promise<void>((resolve) => {
@@ -28,16 +28,6 @@ function call(target: CallTarget, method: string, args: unknown[]): Promise<unkn
     pending.set(id, { resolve, reject });
     void send({ type: 'call', id, target, method, args });
   });
-}
-
-function toChildError(error: unknown): ChildError {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const { code, retryable } = error as Error & { code?: unknown; retryable?: unknown };
-  return {
-    message: error.message || error.name,
-    ...(typeof code === 'string' ? { code } : {}),
-    ...(typeof retryable === 'boolean' ? { retryable } : {}),
-  };
 }
 
 const controller = new AbortController();

@@ -110,8 +110,8 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
   checkInputs(plugin, node, attempt.inputs);
   // 3.
   const entry = entryOf(services.registry.source(plugin));
-  const limits = entry === undefined ? undefined : isolationLimits();
-  const timeoutMs = node.timeoutMs ?? limits?.timeoutMs;
+  const isolated = entry === undefined ? undefined : { entry, limits: isolationLimits() };
+  const timeoutMs = node.timeoutMs ?? isolated?.limits.timeoutMs;
   const controller = new AbortController();
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new NodeTimeoutError(node.id, timeoutMs)), timeoutMs);
   const onRunAbort = () => controller.abort(new CancelledError(`node "${node.id}" was cancelled`));
@@ -155,9 +155,9 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
   try {
     // NOTE: a built-in that ignores its signal keeps running in the background after a timeout; an isolated
     // plugin's process is killed, and runIsolated settles only once it is gone.
-    const outputs = entry === undefined || limits === undefined
-      ? await Promise.race([plugin.run(ctx as never), aborted.promise])
-      : await runIsolated(plugin, entry, ctx, scratchDir, limits);
+    const outputs = isolated
+      ? await runIsolated(plugin, isolated.entry, ctx, scratchDir, isolated.limits)
+      : await Promise.race([plugin.run(ctx as never), aborted.promise]);
     if (controller.signal.aborted) throw controller.signal.reason;
     // 4.
     return await checkOutputs(plugin, node, outputs, services.artifacts);
@@ -168,6 +168,6 @@ export async function executeNode(attempt: NodeAttempt, services: ExecutorServic
     clearTimeout(timer);
     attempt.signal.removeEventListener('abort', onRunAbort);
     // The child makes its scratch dir itself, so the engine cannot know whether it did.
-    if (scratchMade || entry !== undefined) await rm(scratchDir, { recursive: true, force: true });
+    if (scratchMade || isolated) await rm(scratchDir, { recursive: true, force: true });
   }
 }

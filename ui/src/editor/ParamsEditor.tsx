@@ -4,11 +4,13 @@
  */
 import { useState } from 'react';
 import type { WorkflowDoc } from '../api/types';
+import { paramRef } from './form-schema';
 import type { Located } from './pointers';
 
 type Params = NonNullable<WorkflowDoc['params']>;
 type Param = Params[string];
 const TYPES = ['string', 'number', 'integer', 'boolean', 'object', 'array'] as const;
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function parseDefault(type: Param['type'], text: string): unknown {
   if (text === '') return undefined;
@@ -39,10 +41,11 @@ export function ParamsEditor({ doc, located, onChange }: { doc: WorkflowDoc; loc
     for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
     set({ ...params, [name]: merged as Param }, `param:${name}`);
   };
+  const wanted = newName.trim();
+  const addable = PARAM_NAME.test(wanted) && !(wanted in params);
   const add = () => {
-    const name = newName.trim();
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name in params) return;
-    set({ ...params, [name]: { type: 'string' } }, `param-add:${name}`);
+    if (!addable) return;
+    set({ ...params, [wanted]: { type: 'string' } }, `param-add:${wanted}`);
     setNewName('');
   };
   const remove = (name: string) => {
@@ -56,7 +59,7 @@ export function ParamsEditor({ doc, located, onChange }: { doc: WorkflowDoc; loc
         const problems = located.filter((l) => l.param === name);
         return (
           <fieldset key={name} className="param" data-testid={`param-${name}`}>
-            <legend><code>{'${params.' + name + '}'}</code></legend>
+            <legend><code>{paramRef(name)}</code></legend>
             <label className="field inline">
               <span>Type</span>
               <select value={p.type} onChange={(e) => update(name, { type: e.target.value as Param['type'] })}>
@@ -81,7 +84,7 @@ export function ParamsEditor({ doc, located, onChange }: { doc: WorkflowDoc; loc
           <span>New param</span>
           <input value={newName} placeholder="name" onChange={(e) => setNewName(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && add()} />
         </label>
-        <button type="button" onClick={add} disabled={!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName.trim()) || newName.trim() in params}>Add param</button>
+        <button type="button" onClick={add} disabled={!addable}>Add param</button>
       </div>
     </section>
   );

@@ -14,7 +14,7 @@ export const PARAM_REF = /^\$\{params\.[A-Za-z_][A-Za-z0-9_]*\}$/;
 export const isParamRef = (value: unknown): value is string => typeof value === 'string' && PARAM_REF.test(value);
 
 type Schema = Record<string, unknown>;
-const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isConst = (v: unknown): v is Schema & { const: unknown } => isObject(v) && 'const' in v;
 
 export function formSchema(schema: unknown): Schema {
@@ -52,14 +52,15 @@ function constantOf(schema: Schema): string | undefined {
   return fixed === undefined ? undefined : String(fixed.const);
 }
 
+/** The segments of an rjsf error's `property`: `.rules.0.where` and `['rules'][0]['where']` are both rules, 0, where. */
+export const propertyParts = (property: string | undefined): string[] => property?.match(/[^.[\]']+/g) ?? [];
+
+/** The value at `parts` in `data` (undefined where the path leaves it). */
+export const valueAtParts = (data: unknown, parts: readonly string[]): unknown =>
+  parts.reduce<unknown>((at, part) => (isObject(at) || Array.isArray(at) ? (at as Record<string, unknown>)[part] : undefined), data);
+
 /** The value at an rjsf error's `property` (`.rules.0.where`, or `['rules'][0]`), in `data`. */
-export function valueAt(data: unknown, property: string | undefined): unknown {
-  if (!property) return data;
-  const parts = property.match(/[^.[\]']+/g) ?? [];
-  let at: unknown = data;
-  for (const part of parts) at = isObject(at) || Array.isArray(at) ? (at as Record<string, unknown>)[part] : undefined;
-  return at;
-}
+export const valueAt = (data: unknown, property: string | undefined): unknown => valueAtParts(data, propertyParts(property));
 
 /** Type, enum, pattern and range errors mean nothing for a field that holds a param reference. */
 export function dropParamRefErrors(errors: RJSFValidationError[], data: unknown): RJSFValidationError[] {
@@ -86,7 +87,7 @@ export function dropEmptyOptional(data: unknown, schema: unknown): unknown {
 }
 
 /** The rjsf field id an error's `property` (`.rules.0.where`) is drawn under (`root_rules_0_where`). */
-export const fieldId = (property: string | undefined) => ['root', ...(property?.match(/[^.[\]']+/g) ?? [])].join('_');
+export const fieldId = (property: string | undefined) => ['root', ...propertyParts(property)].join('_');
 
 /**
  * The rjsf field an event happened in, from the element's id: `root_rules_0_where`, with rjsf's suffixes for a

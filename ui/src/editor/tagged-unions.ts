@@ -6,9 +6,7 @@
  * by `op`), that property picks the branch, and only the picked branch's errors are kept.
  */
 import type { RJSFValidationError } from '@rjsf/utils';
-
-type Schema = Record<string, unknown>;
-const isObject = (v: unknown): v is Schema => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isObject, propertyParts, valueAtParts } from './form-schema';
 
 /** The branch's fixed value of `key` (`const`, or an enum of one), if it fixes one. */
 function fixedValue(branch: unknown, key: string): { value: unknown } | undefined {
@@ -37,8 +35,6 @@ function pickedBranch(branches: unknown[], key: string, value: unknown): number 
   return index < 0 ? undefined : index;
 }
 
-const get = (data: unknown, parts: readonly string[]) => parts.reduce<unknown>((at, p) => (isObject(at) || Array.isArray(at) ? (at as Record<string, unknown>)[p] : undefined), data);
-
 /** Keywords whose next segment moves into the value (a property, an item); the rest stay on the same value. */
 const INTO_VALUE = new Set(['properties', 'patternProperties', 'items', 'additionalProperties', 'prefixItems', 'additionalItems', 'contains']);
 const NAMED = new Set(['properties', 'patternProperties', 'oneOf', 'anyOf', 'allOf', 'prefixItems', '$defs', 'definitions']);
@@ -52,7 +48,7 @@ type Verdict = { keep: true; message?: string } | { keep: false };
  */
 function judge(error: RJSFValidationError, root: unknown, data: unknown): Verdict {
   const segments = (error.schemaPath ?? '').replace(/^#\/?/, '').split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const valueParts = (error.property ?? '').match(/[^.[\]']+/g) ?? [];
+  const valueParts = propertyParts(error.property);
   let schema: unknown = root;
   let consumed = 0;
   for (let i = 0; i < segments.length; i++) {
@@ -62,7 +58,7 @@ function judge(error: RJSFValidationError, root: unknown, data: unknown): Verdic
       const branches = schema[keyword];
       const key = discriminatorOf(branches);
       if (key && Array.isArray(branches)) {
-        const picked = pickedBranch(branches, key, get(data, valueParts.slice(0, consumed)));
+        const picked = pickedBranch(branches, key, valueAtParts(data, valueParts.slice(0, consumed)));
         const next = segments[i + 1];
         if (next === undefined) {
           if (picked !== undefined) return { keep: false };

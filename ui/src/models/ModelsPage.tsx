@@ -12,6 +12,8 @@ import { keyMetrics } from './key-metrics';
 import './models.css';
 
 const PRODUCTION = 'production';
+/** An ISO time (UTC) as `2024-05-01 12:30:00`. */
+const when = (iso: string) => iso.replace('T', ' ').slice(0, 19);
 
 interface Detail {
   readonly name: string;
@@ -86,7 +88,7 @@ export function ModelsPage({ api }: ModelsPageProps) {
               <span data-testid="production-alias">
                 production: {model.aliases[PRODUCTION] !== undefined ? <strong>version {model.aliases[PRODUCTION]}</strong> : <em>not set</em>}
               </span>
-              {model.serving && <span className="models-muted">serving version {model.serving.version} since {model.serving.loadedAt.replace('T', ' ').slice(0, 19)}</span>}
+              {model.serving && <span className="models-muted">serving version {model.serving.version} since {when(model.serving.loadedAt)}</span>}
               <span className="models-muted">latest version {model.latest}</span>
             </div>
             {shown && <RollbackForm api={api} model={model} versions={shown.versions} onDone={refresh} />}
@@ -139,7 +141,7 @@ function Versions({ model, versions }: { model: ModelSummary; versions: readonly
                     {typeof v.metrics[m] === 'number' ? (v.metrics[m] as number).toFixed(4) : '—'}
                   </td>
                 ))}
-                <td>{v.createdAt.replace('T', ' ').slice(0, 19)}</td>
+                <td>{when(v.createdAt)}</td>
                 <td>{v.createdBy}</td>
               </tr>
             );
@@ -170,7 +172,7 @@ function History({ moves }: { moves: readonly AliasMove[] }) {
         <tbody>
           {newestFirst.map((m) => (
             <tr key={m.id} className={m.kind === 'rollback' ? 'rollback' : undefined} data-kind={m.kind}>
-              <td>{m.at.replace('T', ' ').slice(0, 19)}</td>
+              <td>{when(m.at)}</td>
               <td>{m.alias}</td>
               <td>
                 {v(m.from)} → {v(m.to)} {m.kind === 'rollback' && <span className="badge rollback">rollback</span>}

@@ -5,8 +5,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ApiClient } from '../api/client';
 import type { NodeRunView } from '../contracts';
-import type { NodeOutputs } from '../../../engine/run/events.js';
-import type { LogEntry, OutputPreview, RunEvent } from '../api/types';
+import type { LogEntry, NodeOutputs, OutputPreview, RunEvent } from '../api/types';
 import { ErrorNote } from './ErrorNote';
 import { LossChart } from './LossChart';
 import { lossFromMessages, lossFromReport } from './loss';

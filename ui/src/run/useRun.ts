@@ -7,8 +7,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ApiClient } from '../api/client';
 import type { SocketError, Subscription } from '../api/socket';
-import type { NodeOutputs } from '../../../engine/run/events.js';
-import type { LogEntry, RunEvent, RunView } from '../api/types';
+import type { LogEntry, NodeOutputs, RunEvent, RunView } from '../api/types';
 
 /** What the dock needs of a RunSocket (a fake one in tests). */
 export interface RunSubscriber {

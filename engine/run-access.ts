@@ -20,11 +20,15 @@ export async function connectTemporal(settings: TemporalSettings): Promise<Tempo
   return TemporalClient.connect(settings);
 }
 
+/** A journal record's state, folded from its events. */
+function recordState(journal: Journal, record: RunRecord): RunState {
+  return foldEvents(emptyRunState(record.runId, record.workflow.name, record.workflow.nodes.map((n) => n.id)), journal.events(record.runId));
+}
+
 /** An embedded run's state, folded from its journal; undefined when the journal has no such run. */
 export function journalState(journal: Journal, runId: string): RunState | undefined {
   const record = journal.run(runId);
-  if (!record) return undefined;
-  return foldEvents(emptyRunState(runId, record.workflow.name, record.workflow.nodes.map((n) => n.id)), journal.events(runId));
+  return record && recordState(journal, record);
 }
 
 export type OutputLookup =
@@ -98,8 +102,5 @@ export function rowFor(state: RunState, engine: string, status: string, createdA
 }
 
 export function embeddedRuns(journal: Journal, limit: number): RunRow[] {
-  return journal.listRuns(limit).map((record) => {
-    const state = foldEvents(emptyRunState(record.runId, record.workflow.name, record.workflow.nodes.map((n) => n.id)), journal.events(record.runId));
-    return rowFor(state, record.engine, displayStatus(record), record.createdAt, record.finishedAt ?? null);
-  });
+  return journal.listRuns(limit).map((record) => rowFor(recordState(journal, record), record.engine, displayStatus(record), record.createdAt, record.finishedAt ?? null));
 }

@@ -1,5 +1,6 @@
 /** What the CLI's commands share: exit codes, option parsers, opening Loom, reading and checking a workflow file. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { builtinPlugins } from '../../plugins/builtin.js';
 import { atRestSealer } from '../../plugins/encrypt/at-rest.js';
@@ -18,6 +19,12 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 /** A mistake in how `loom` was called: exit 2. */
 export class UsageError extends Error {}
 
+/** Wraps a command's action so that the exit code it returns becomes the process's (see main.ts). */
+export type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+
+/** Who a CLI change (a rollback, a key rotation) is recorded as in the registry and the audit log. */
+export const cliActor = () => `cli:${userInfo().username}`;
+
 export function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`"${value}" is not of the form name=value`);
@@ -30,16 +37,16 @@ export function positiveInt(value: string): number {
   return n;
 }
 
-/**
- * Opens Loom over the data home (from --home, $LOOM_HOME or ./.loom) with the built-ins and every discovered
- * plugin package (see plugin/discover.ts), runs `fn`, and closes it.
- */
 /** LOOM_SEAL_MODELS=1 keeps models encrypted at rest under the keyring's current KEK (see plugins/encrypt/at-rest.ts). */
 function sealerFromEnv(env: NodeJS.ProcessEnv = process.env): { sealer?: ArtifactSealer } {
   if (env.LOOM_SEAL_MODELS !== '1' && env.LOOM_SEAL_MODELS !== 'true') return {};
   return { sealer: atRestSealer(loadKeyring(env)) };
 }
 
+/**
+ * Opens Loom over the data home (from --home, $LOOM_HOME or ./.loom) with the built-ins and every discovered
+ * plugin package (see plugin/discover.ts), runs `fn`, and closes it.
+ */
 export async function withLoom<T>(cli: Command, fn: (loom: Loom) => Promise<T>): Promise<T> {
   const plugins = await discoverPlugins({ builtins: builtinPlugins });
   const loom = createLoom({ home: (cli.opts().home as string | undefined) ?? defaultHome(), plugins, ...sealerFromEnv() });

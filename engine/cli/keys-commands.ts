@@ -9,15 +9,12 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { userInfo } from 'node:os';
 import { readEnvelope } from '../../plugins/encrypt/envelope.js';
 import { loadKeyring } from '../../plugins/encrypt/keys.js';
 import { rotateModel } from '../../plugins/encrypt/open-model.js';
 import type { JsonObject } from '../json.js';
 import type { Loom } from '../loom.js';
-import { EXIT, UsageError, withLoom } from './common.js';
-
-type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+import { cliActor, EXIT, UsageError, withLoom, type Act } from './common.js';
 
 const shortHash = (data: Buffer | string) => createHash('sha256').update(data).digest('hex').slice(0, 8);
 
@@ -89,7 +86,7 @@ export function registerKeysCommands(cli: Command, act: Act): void {
     .action(
       act(async (opts: { to: string; model?: string; reason: string }) =>
         withLoom(cli, async (loom) => {
-          const { rotated, kept } = await rotateKeys(loom, opts.to, { ...opts, actor: `cli:${userInfo().username}` });
+          const { rotated, kept } = await rotateKeys(loom, opts.to, { ...opts, actor: cliActor() });
           process.stdout.write(`re-wrapped ${rotated.length} sealed version${rotated.length === 1 ? '' : 's'} under ${opts.to}${rotated.length ? `: ${rotated.join(', ')}` : ''}${kept.length ? `; ${kept.length} already were` : ''}\n`);
           return EXIT.ok;
         }),

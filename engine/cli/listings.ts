@@ -1,11 +1,12 @@
-/** The tables of `loom runs` and `loom plugins`. */
+/** The tables of `loom runs` and `loom plugins`, and the column layout the `loom models` tables share. */
 import pc from 'picocolors';
 import { pluginDescription } from '../plugin/describe.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import type { RunRow } from '../run-access.js';
 import { formatDuration } from './render.js';
 
-function table(rows: string[][]): string {
+/** Columns padded to their widest cell, two spaces apart; the first row is the header. */
+export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -3,17 +3,10 @@
  * people, `--json` for scripts; registry errors (unknown model, nothing to roll back to) exit 1 with the
  * registry's own message.
  */
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { AliasMove, ModelVersion, RegisteredModel } from '../registry/types.js';
-import { EXIT, positiveInt, UsageError, withLoom } from './common.js';
-
-type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
-}
+import { cliActor, EXIT, positiveInt, UsageError, withLoom, type Act } from './common.js';
+import { table } from './listings.js';
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const aliasList = (aliases: Readonly<Record<string, number>>) =>
@@ -66,9 +59,6 @@ function formatShow(model: RegisteredModel, latest: ModelVersion): string {
     '',
   ].join('\n');
 }
-
-/** Who a CLI rollback is recorded as. */
-export const cliActor = () => `cli:${userInfo().username}`;
 
 export function registerModelsCommands(cli: Command, act: Act): void {
   const models = cli.command('models').description('the model registry: versions, aliases, their history, rollback');

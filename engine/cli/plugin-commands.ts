@@ -12,10 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import semver from 'semver';
 import { builtinPlugins } from '../../plugins/builtin.js';
-import { EXIT, UsageError } from './common.js';
+import { EXIT, UsageError, type Act } from './common.js';
 import { pluginPackageFiles } from './plugin-template.js';
-
-type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
 interface LoomPackage {
   readonly root: string;

@@ -5,13 +5,11 @@ import type { Loom } from '../loom.js';
 import type { RunState } from '../run/state.js';
 import { formatPreview, previewArtifact } from '../data/preview.js';
 import { LoomError } from '../errors.js';
-import { connectTemporal as connect, controlRun, findOutput, journalState } from '../run-access.js';
+import { connectTemporal, controlRun, findOutput, journalState } from '../run-access.js';
 import type { TemporalClient } from '../temporal/client.js';
 import type { CompiledWorkflow } from '../workflow/compiled.js';
-import { checkedWorkflow, collectParam, EXIT, onInterrupt, positiveInt, settingsFrom, viewFor, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
+import { checkedWorkflow, collectParam, EXIT, onInterrupt, positiveInt, settingsFrom, viewFor, withLoom, withTemporalFlags, type Act, type TemporalFlags } from './common.js';
 import { summary, type RunView } from './render.js';
-
-type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
 /** Prints the end of a run and turns its status into the exit code. */
 function finish(state: RunState, view: RunView | undefined, json: boolean): number {
@@ -42,7 +40,7 @@ async function runEmbedded(loom: Loom, workflow: CompiledWorkflow, document: unk
 }
 
 async function runTemporal(workflow: CompiledWorkflow, flags: TemporalFlags, concurrency: number, json: boolean): Promise<number> {
-  const client = await connectTemporal(flags);
+  const client = await connectTemporal(settingsFrom(flags));
   try {
     if (!(await client.hasWorker())) process.stderr.write(`loom: no worker polls task queue "${client.settings.taskQueue}" yet; start one with \`loom worker\`\n`);
     const runId = await client.start(workflow, { concurrency });
@@ -148,20 +146,15 @@ export function registerRunCommands(cli: Command, act: Act): void {
   );
 }
 
-/** Loaded on demand: the Temporal SDK takes a while to load, and most commands never need it. */
-async function connectTemporal(flags: TemporalFlags): Promise<TemporalClient> {
-  return connect(settingsFrom(flags));
-}
-
+/** A Temporal client for the length of `fn` (the SDK is loaded on demand: most commands never need it). */
 export async function withTemporal<T>(flags: TemporalFlags, fn: (client: TemporalClient) => Promise<T>): Promise<T> {
-  const client = await connectTemporal(flags);
+  const client = await connectTemporal(settingsFrom(flags));
   try {
     return await fn(client);
   } finally {
     await client.close();
   }
 }
-
 
 /** A node's output of a run on either engine: the journal's state for embedded runs, else Temporal's. */
 async function nodeOutput(loom: Loom, runId: string, nodeId: string, port: string | undefined, flags: TemporalFlags) {

@@ -23,9 +23,7 @@ import { runRoutes } from '../server/run-routes.js';
 import { RunService, type EngineName } from '../server/run-service.js';
 import { attachSocket } from '../server/socket.js';
 import { workflowRoutes } from '../server/workflow-routes.js';
-import { EXIT, positiveInt, settingsFrom, UsageError, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
-
-type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+import { EXIT, positiveInt, settingsFrom, UsageError, withLoom, withTemporalFlags, type Act, type TemporalFlags } from './common.js';
 
 interface ServeFlags extends TemporalFlags {
   port: number;
@@ -39,11 +37,10 @@ interface ServeFlags extends TemporalFlags {
   concurrency: number;
 }
 
-/** Opens a registered version's bytes: decrypted and verified when sealed, refused when sealed for another model. */
 /**
- * Opens a registered version for serving. A sealed artifact must be bound to the name it is registered under and
- * to the version string publish recorded from it; with LOOM_REQUIRE_SIGNATURE=1 it must also carry a signature by
- * a trusted key (and plain models are refused).
+ * Opens a registered version for serving, decrypted and verified when sealed. A sealed artifact must be bound to
+ * the name it is registered under and to the version string publish recorded from it; with LOOM_REQUIRE_SIGNATURE=1
+ * it must also carry a signature by a trusted key (and plain models are refused).
  */
 export function servableOpener(keyring: Keyring, env: NodeJS.ProcessEnv = process.env): ModelOpener {
   const requireSignature = env.LOOM_REQUIRE_SIGNATURE === '1' || env.LOOM_REQUIRE_SIGNATURE === 'true';

@@ -2,12 +2,10 @@
 import { Option, type Command } from 'commander';
 import type { TemporalClient } from '../temporal/client.js';
 import { emptyRunState, type RunState } from '../run/state.js';
-import { checkedWorkflow, collectParam, EXIT, positiveInt, settingsFrom, withLoom, withTemporalFlags, type TemporalFlags } from './common.js';
+import { checkedWorkflow, collectParam, EXIT, positiveInt, settingsFrom, withLoom, withTemporalFlags, type Act, type TemporalFlags } from './common.js';
 import { formatRuns } from './listings.js';
 import { embeddedRuns, rowFor, type RunRow } from '../run-access.js';
 import { withTemporal } from './run-commands.js';
-
-type Act = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
 const STATE_QUERY_TIMEOUT_MS = 3000;
 

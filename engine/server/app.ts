@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { ArtifactStore } from '../plugin/types.js';
-import type { ModelRegistry } from '../registry/types.js';
+import type { AuditEntry, ModelRegistry } from '../registry/types.js';
 import { accessGuard, type AccessControl } from './auth.js';
 import { errorHandler, notFound, type ServerLog } from './errors.js';
 import { healthRoutes } from './health.js';
@@ -19,11 +19,13 @@ import { ModelCache } from './model-cache.js';
 import type { ModelOpener } from './model-port.js';
 import { auditRoutes, modelRoutes } from './model-routes.js';
 
-/** What a router factory gets from the app: the registry, the role guard, the metrics and the log. */
+/** What a router factory gets from the app: the registry, the role guard, the audit log, the metrics and the log. */
 export interface AppContext {
   readonly registry: ModelRegistry;
   readonly access: AccessControl;
   readonly guard: ReturnType<typeof accessGuard>;
+  /** Records something that already happened; a failed write is logged, never turned into an error for the caller. */
+  readonly audit: (entry: AuditEntry) => Promise<void>;
   readonly metrics: ServerMetrics;
   readonly log: ServerLog;
 }
@@ -81,9 +83,16 @@ const stderrLog: ServerLog = (entry) => process.stderr.write(`${JSON.stringify({
 export function createApp(options: AppOptions): LoomApp {
   const log = options.log ?? stderrLog;
   const metrics = new ServerMetrics({ processMetrics: options.processMetrics });
-  const guard = accessGuard(options.access, options.registry, log);
+  const audit = async (entry: AuditEntry): Promise<void> => {
+    try {
+      await options.registry.audit(entry);
+    } catch (error) {
+      log({ level: 'error', message: `could not write ${entry.action} of "${entry.target}" to the audit log`, error: (error as Error).message });
+    }
+  };
+  const guard = accessGuard(options.access, audit);
   const cache = new ModelCache({ registry: options.registry, artifacts: options.artifacts, opener: options.opener, pollMs: options.pollMs, retryMs: options.retryMs, metrics, log });
-  const context: AppContext = { registry: options.registry, access: options.access, guard, metrics, log };
+  const context: AppContext = { registry: options.registry, access: options.access, guard, audit, metrics, log };
 
   const app = express();
   app.disable('x-powered-by');

@@ -15,8 +15,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Request, RequestHandler } from 'express';
 import { LoomError } from '../errors.js';
 import type { JsonObject } from '../json.js';
-import type { ModelRegistry } from '../registry/types.js';
-import type { ServerLog } from './errors.js';
+import type { AuditEntry } from '../registry/types.js';
 
 export const ROLES = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -168,20 +167,14 @@ export function principalOf(res: { locals: Record<string, unknown> }): Principal
   return (res.locals.principal as Principal | undefined) ?? LOCAL_PRINCIPAL;
 }
 
-/** Writes a refused request to the audit log; a failing audit write is logged, never turned into a 500. */
-async function auditRefusal(registry: ModelRegistry, log: ServerLog, req: Request, actor: string, error: AccessError): Promise<void> {
-  try {
-    await registry.audit({ actor, action: 'request.refused', target: `${req.method} ${req.originalUrl.split('?')[0]}`, detail: { code: error.code, message: error.message, ip: req.ip ?? null } });
-  } catch (auditError) {
-    log({ level: 'error', message: 'could not write a refused request to the audit log', error: (auditError as Error).message });
-  }
-}
-
 /**
- * Middleware that requires a role: it authenticates the request (once), then checks the role.
+ * Middleware that requires a role: it authenticates the request (once), then checks the role. Refusals go to
+ * `audit`, which must not throw (createApp's logs a failed write instead).
  * @example router.post('/:name/rollback', guard.need('admin'), handler)
  */
-export function accessGuard(access: AccessControl, registry: ModelRegistry, log: ServerLog) {
+export function accessGuard(access: AccessControl, audit: (entry: AuditEntry) => Promise<void>) {
+  const refused = (req: Request, actor: string, error: AccessError) =>
+    audit({ actor, action: 'request.refused', target: `${req.method} ${req.originalUrl.split('?')[0]}`, detail: { code: error.code, message: error.message, ip: req.ip ?? null } });
   const need =
     (role: Role): RequestHandler =>
     async (req, res, next) => {
@@ -190,13 +183,13 @@ export function accessGuard(access: AccessControl, registry: ModelRegistry, log:
         principal = (res.locals.principal as Principal | undefined) ?? principalFor(access, req.get('authorization'));
       } catch (error) {
         res.set('WWW-Authenticate', 'Bearer');
-        await auditRefusal(registry, log, req, 'anonymous', error as AccessError);
+        await refused(req, 'anonymous', error as AccessError);
         return next(error);
       }
       res.locals.principal = principal;
       if (hasRole(principal, role)) return next();
       const error = new AccessError('FORBIDDEN', `this needs the ${role} role; token "${principal.name}" has the ${principal.role} role`, { needed: role, role: principal.role });
-      await auditRefusal(registry, log, req, principal.name, error);
+      await refused(req, principal.name, error);
       next(error);
     };
   return { need };

@@ -3,12 +3,13 @@
  * admin moves (rollback, alias) that are written to the alias history and the audit log and picked up by the
  * model cache at once. Every response that used a model names the version that served it.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { LoomError } from '../errors.js';
 import type { JsonObject } from '../json.js';
-import type { ModelRegistry, ModelVersion } from '../registry/types.js';
+import type { AliasMove, ModelRegistry, ModelVersion } from '../registry/types.js';
 import { principalOf, type accessGuard } from './auth.js';
 import { badRequest } from './errors.js';
+import { bodyObject, param } from './request.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ModelCache } from './model-cache.js';
 
@@ -26,11 +27,6 @@ function reasonOf(body: Record<string, unknown>): string {
   const reason = body.reason;
   if (typeof reason !== 'string' || reason.trim() === '') throw badRequest('"reason" is required: say why (it is kept in the alias history and the audit log)');
   return reason.trim();
-}
-
-function bodyObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the request body must be a JSON object (Content-Type: application/json)');
-  return body as Record<string, unknown>;
 }
 
 function queryString(value: unknown, what: string): string | undefined {
@@ -52,11 +48,7 @@ function featureRows(rows: unknown): Record<string, number>[] {
   return rows as Record<string, number>[];
 }
 
-/** A path parameter (always one string for the `:name` patterns used here). */
-const param = (req: Request, key: string): string => String(req.params[key]);
-
 const versionSummary = (v: ModelVersion): JsonObject => ({ version: v.version, algorithm: v.algorithm, encrypted: v.encrypted, metrics: v.metrics, tags: v.tags, createdAt: v.createdAt, createdBy: v.createdBy });
-
 
 /** A model's own refusal of the request (a missing feature, a recommender asked to predict): the caller's 400. */
 function asBadRequest<T>(call: () => T): T {
@@ -139,27 +131,28 @@ export function modelRoutes({ registry, cache, guard, metrics }: ModelRoutesOpti
     res.json({ model: version.name, version: version.version, predictions });
   });
 
+  /** After a move: the audit entry, the served model reloaded at once when the served alias moved, and the answer. */
+  const moved = async (move: AliasMove, action: string) => {
+    await registry.audit({ actor: move.actor, action, target: `${move.name}:${move.alias}`, detail: { from: move.from, to: move.to, reason: move.reason } });
+    if (move.alias === cache.alias) await cache.refresh(move.name);
+    return { move, serving: serving(move.name) };
+  };
+
   router.post('/:name/rollback', admin, async (req, res) => {
     const body = bodyObject(req.body ?? {});
     const reason = reasonOf(body);
     const to = body.to === undefined ? undefined : positiveInt(body.to, '"to"');
     if (body.alias !== undefined && typeof body.alias !== 'string') throw badRequest('"alias" must be a string');
-    const actor = principalOf(res).name;
-    const move = await registry.rollback({ name: param(req, 'name'), alias: body.alias as string | undefined, to, actor, reason });
-    await registry.audit({ actor, action: 'model.rollback', target: `${move.name}:${move.alias}`, detail: { from: move.from, to: move.to, reason } });
-    const served = move.alias === cache.alias ? await cache.refresh(move.name) : undefined;
-    res.json({ move, serving: served ? { version: served.version.version, loadedAt: served.loadedAt } : serving(move.name) });
+    const move = await registry.rollback({ name: param(req, 'name'), alias: body.alias as string | undefined, to, actor: principalOf(res).name, reason });
+    res.json(await moved(move, 'model.rollback'));
   });
 
   router.put('/:name/aliases/:alias', admin, async (req, res) => {
     const body = bodyObject(req.body);
     const reason = reasonOf(body);
     const to = body.version === null ? null : positiveInt(body.version, '"version"');
-    const actor = principalOf(res).name;
-    const move = await registry.moveAlias({ name: param(req, 'name'), alias: param(req, 'alias'), to, actor, reason });
-    await registry.audit({ actor, action: 'alias.move', target: `${move.name}:${move.alias}`, detail: { from: move.from, to: move.to, reason } });
-    const served = move.alias === cache.alias ? await cache.refresh(move.name) : undefined;
-    res.json({ move, serving: served ? { version: served.version.version, loadedAt: served.loadedAt } : serving(move.name) });
+    const move = await registry.moveAlias({ name: param(req, 'name'), alias: param(req, 'alias'), to, actor: principalOf(res).name, reason });
+    res.json(await moved(move, 'alias.move'));
   });
 
   return router;

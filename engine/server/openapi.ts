@@ -5,10 +5,10 @@
  */
 import { Router } from 'express';
 import { WorkflowSchema } from '../workflow/schema.js';
+import type { Role } from './auth.js';
 import { WORKFLOW_NAME_PATTERN } from './workflow-store.js';
 
 type Schema = { readonly [key: string]: unknown };
-type Role = 'viewer' | 'editor' | 'admin';
 
 export interface OpenApiParameter {
   readonly name: string;

@@ -3,16 +3,14 @@
  * `loom plugins --json` shows it, plus whether its results are cached, what it declares it needs and where it
  * came from; sorted by category, then name.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { pluginDescription } from '../plugin/describe.js';
 import type { PluginRegistry } from '../plugin/registry.js';
 import type { AnyPlugin } from '../plugin/types.js';
 import { closest, didYouMean } from '../suggest.js';
 import type { AppContext } from './app.js';
 import { HttpError } from './errors.js';
-
-export { pluginDescription, type PluginDescription } from '../plugin/describe.js';
-
+import { param } from './request.js';
 
 const byCategoryThenName = (a: AnyPlugin, b: AnyPlugin) => (a.category < b.category ? -1 : a.category > b.category ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -38,7 +36,6 @@ export function pluginRoutes({ plugins }: { readonly plugins: PluginRegistry }):
       const message = found.problem.startsWith('unknown plugin') ? `no plugin named "${ref}"${didYouMean(ref, names)}` : found.problem;
       throw new HttpError(404, 'PLUGIN_NOT_FOUND', message, { plugin: ref, ...(suggestion ? { suggestion } : {}) });
     };
-    const param = (req: Request, key: string) => String(req.params[key]);
     router.get('/:name', viewer, (req, res) => void res.json(one(param(req, 'name'))));
     router.get('/:scope/:name', viewer, (req, res, next) => {
       if (!param(req, 'scope').startsWith('@')) return next();

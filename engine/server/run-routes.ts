@@ -3,22 +3,17 @@
  * it, decide its approval gates, preview a node's output and read a node's logs. Editors start and control runs;
  * viewers read. Starts, cancels and decisions go to the audit log under the token's name.
  */
-import { Router, type Request } from 'express';
-import type { JsonObject } from '../json.js';
-import { isPlainObject } from '../json.js';
+import { Router } from 'express';
+import { isPlainObject, type JsonObject } from '../json.js';
 import type { AppContext } from './app.js';
 import { principalOf } from './auth.js';
 import { badRequest } from './errors.js';
+import { bodyObject, param } from './request.js';
 import { ENGINES, type EngineName, type RunService, type StartRequest } from './run-service.js';
 
 const MAX_PREVIEW_ROWS = 1000;
 const MAX_LIST = 500;
 const MAX_CONCURRENCY = 64;
-
-function bodyObject(body: unknown): Record<string, unknown> {
-  if (!isPlainObject(body)) throw badRequest('the request body must be a JSON object (Content-Type: application/json)');
-  return body;
-}
 
 /** A whole number in [min, max] from a query string or a JSON body; `fallback` when absent. */
 function wholeNumber(value: unknown, what: string, min: number, max: number, fallback: number): number {
@@ -57,34 +52,24 @@ function startRequest(raw: unknown): StartRequest {
   };
 }
 
-const param = (req: Request, key: string): string => String(req.params[key]);
-
 /**
  * The router factory for `createApp({ routers: [{ path: '/runs', router: runRoutes(service) }] })`.
  * @example runRoutes(new RunService({ loom, workflowsDir: 'workflows' }))
  */
 export function runRoutes(service: RunService): (ctx: AppContext) => Router {
-  return ({ guard, registry, log }) => {
+  return ({ guard, audit }) => {
     const router = Router();
     const viewer = guard.need('viewer');
     const editor = guard.need('editor');
-    // The action happened; a failed audit write is logged rather than turned into an error for the caller.
-    const audit = async (actor: string, action: string, target: string, detail: JsonObject) => {
-      try {
-        await registry.audit({ actor, action, target, detail });
-      } catch (error) {
-        log({ level: 'error', message: `could not write ${action} of run "${target}" to the audit log`, error: (error as Error).message });
-      }
-    };
 
     router.post('/', editor, async (req, res) => {
       const request = startRequest(req.body);
       const started = await service.start(request);
-      await audit(principalOf(res).name, 'run.start', started.runId, {
-        workflow: started.workflow,
-        engine: started.engine,
-        source: request.name !== undefined ? 'saved' : 'inline',
-        params: (request.params ?? {}) as JsonObject,
+      await audit({
+        actor: principalOf(res).name,
+        action: 'run.start',
+        target: started.runId,
+        detail: { workflow: started.workflow, engine: started.engine, source: request.name !== undefined ? 'saved' : 'inline', params: (request.params ?? {}) as JsonObject },
       });
       res.status(202).location(`${req.baseUrl}/${started.runId}`).json(started);
     });
@@ -103,7 +88,7 @@ export function runRoutes(service: RunService): (ctx: AppContext) => Router {
       const actor = principalOf(res).name;
       const reason = optionalText(body.reason, 'reason') || `cancelled by ${actor}`;
       const result = await service.cancel(param(req, 'id'), reason);
-      await audit(actor, 'run.cancel', result.runId, { reason });
+      await audit({ actor, action: 'run.cancel', target: result.runId, detail: { reason } });
       res.status(202).json(result);
     });
 
@@ -116,7 +101,7 @@ export function runRoutes(service: RunService): (ctx: AppContext) => Router {
       const reason = optionalText(body.reason, 'reason') ?? '';
       const by = principalOf(res).name;
       await service.decide(param(req, 'id'), { nodeId: node, approved, reason, by });
-      await audit(by, approved ? 'run.approve' : 'run.reject', param(req, 'id'), { node, reason });
+      await audit({ actor: by, action: approved ? 'run.approve' : 'run.reject', target: param(req, 'id'), detail: { node, reason } });
       res.status(202).json({ runId: param(req, 'id'), node, approved, by });
     });
 

@@ -14,7 +14,7 @@ import { connectTemporal, displayStatus, embeddedRuns, findOutput, journalState,
 import { previewArtifact, type Preview } from '../data/preview.js';
 import type { ArtifactRef } from '../plugin/types.js';
 import { isApprovalNode } from '../run/approval.js';
-import { newRunId, type RunHandle, type RunListener } from '../run/embedded-engine.js';
+import { newRunId, type RunHandle } from '../run/embedded-engine.js';
 import type { RunEvent } from '../run/events.js';
 import { emptyRunState, type NodeState, type RunState } from '../run/state.js';
 import { isAlive } from '../store/sqlite.js';
@@ -91,7 +91,6 @@ export class RunService {
   readonly #queryTimeoutMs: number;
   readonly #pending: Queued[] = [];
   readonly #active = new Map<string, RunHandle>();
-  readonly #temporalRuns = new Set<string>();
   readonly #startListeners = new Set<(run: { runId: string; engine: EngineName }) => void>();
   #client: Promise<TemporalClient> | undefined;
   #closed = false;
@@ -105,11 +104,6 @@ export class RunService {
     this.#maxRuns = Math.max(1, options.maxRuns ?? DEFAULT_MAX_RUNS);
     this.#concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     this.#queryTimeoutMs = options.queryTimeoutMs ?? 5000;
-  }
-
-  /** Every event of every embedded run this process drives, as the engine emits it (for the socket.io feed). */
-  subscribe(listener: RunListener): { dispose(): void } {
-    return this.loom.engine.subscribe(listener);
   }
 
   /** Called with every run this service starts (the feed follows the Temporal ones from their start). */
@@ -126,12 +120,6 @@ export class RunService {
         // A listener's bug must not fail a run that has started.
       }
     }
-  }
-
-  /** Which engine a run is on, as far as this server knows without asking Temporal. */
-  engineOf(runId: string): EngineName | undefined {
-    if (this.loom.journal.run(runId) || this.#pending.some((q) => q.runId === runId)) return 'embedded';
-    return this.#temporalRuns.has(runId) ? 'temporal' : undefined;
   }
 
   /** Embedded runs running or waiting in this process. */
@@ -166,7 +154,6 @@ export class RunService {
         throw new HttpError(503, 'ENGINE_UNAVAILABLE', `no Temporal worker polls task queue "${taskQueue}" at ${address}; start one with \`loom worker --task-queue ${taskQueue}\``, { taskQueue, address });
       }
       const runId = await client.start(result.workflow, { concurrency });
-      this.#temporalRuns.add(runId);
       this.#started(runId, engine);
       return { runId, engine, status: 'running', workflow };
     }
@@ -255,7 +242,7 @@ export class RunService {
   async list(options: { limit: number; engine?: EngineName }): Promise<{ runs: RunRow[]; temporal?: { error: string } }> {
     const rows: RunRow[] = [];
     if (options.engine !== 'temporal') {
-      for (const q of this.#pending) rows.push(rowFor(emptyRunState(q.runId, q.workflow.name, q.workflow.nodes.map((n) => n.id)), 'embedded', 'queued', q.createdAt, null));
+      for (const q of this.#pending) rows.push(rowFor(queuedState(q), 'embedded', 'queued', q.createdAt, null));
       rows.push(...embeddedRuns(this.loom.journal, options.limit));
     }
     let temporal: { error: string } | undefined;
@@ -278,7 +265,7 @@ export class RunService {
 
   async get(runId: string): Promise<RunView> {
     const queued = this.#pending.find((q) => q.runId === runId);
-    if (queued) return view(emptyRunState(runId, queued.workflow.name, queued.workflow.nodes.map((n) => n.id)), 'embedded', 'queued', queued.createdAt);
+    if (queued) return view(queuedState(queued), 'embedded', 'queued', queued.createdAt);
     const record = this.loom.journal.run(runId);
     if (record) return view(journalState(this.loom.journal, runId)!, 'embedded', displayStatus(record) as RunView['status'], record.createdAt);
     const state = await this.#temporalState(runId);
@@ -309,13 +296,12 @@ export class RunService {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
-  /** The run's events: the journal's for an embedded run, the interpreter workflow's event log for a Temporal one. */
-  async events(runId: string): Promise<RunEvent[]> {
-    if (this.#pending.some((q) => q.runId === runId)) return [];
-    if (this.loom.journal.run(runId)) return this.loom.journal.events(runId);
-    await this.#temporalState(runId);
+  /** A run's events: none while queued, the journal's for an embedded run, the interpreter workflow's event log for a Temporal one. */
+  async #events(run: RunView): Promise<RunEvent[]> {
+    if (run.status === 'queued') return [];
+    if (run.engine === 'embedded') return this.loom.journal.events(run.runId);
     const client = await this.temporal();
-    return (await this.#timed(client.handle(runId).query<EventsPage, [number]>('events', 0), `Temporal did not answer a query about run "${runId}"`)).events;
+    return (await this.#timed(client.handle(run.runId).query<EventsPage, [number]>('events', 0), `Temporal did not answer a query about run "${run.runId}"`)).events;
   }
 
   /** A node's `node.log` events and its progress messages, in order. */
@@ -323,7 +309,7 @@ export class RunService {
     const run = await this.get(runId);
     this.#node(run, nodeId);
     const entries: LogEntry[] = [];
-    for (const e of await this.events(runId)) {
+    for (const e of await this.#events(run)) {
       if (!('nodeId' in e) || e.nodeId !== nodeId) continue;
       if (e.type === 'node.log') entries.push({ at: e.at, kind: 'log', level: e.level, message: e.message });
       if (e.type === 'node.progress' && e.message !== undefined) entries.push({ at: e.at, kind: 'progress', level: 'info', message: e.message, fraction: e.fraction });
@@ -397,6 +383,9 @@ export class RunService {
     }
   }
 }
+
+/** A run accepted but not started: every node pending. */
+const queuedState = (q: Queued): RunState => emptyRunState(q.runId, q.workflow.name, q.workflow.nodes.map((n) => n.id));
 
 function view(state: RunState, engine: EngineName, status: RunView['status'], createdAt: string | null): RunView {
   return {

@@ -43,19 +43,11 @@ export function workflowRoutes(options: WorkflowRoutesOptions): (ctx: AppContext
   return (ctx) => workflowRouter(store, ctx);
 }
 
-export function workflowRouter(store: WorkflowStore, { guard, registry, log }: AppContext): Router {
+export function workflowRouter(store: WorkflowStore, { guard, audit }: AppContext): Router {
   const router = Router();
   const viewer = guard.need('viewer');
   const editor = guard.need('editor');
   const name = (req: Request) => checkWorkflowName(String(req.params.name));
-  // A failed audit write must not turn a save that happened into an error; it is logged instead.
-  const audit = async (actor: string, action: string, target: string, detail: Record<string, string | boolean>) => {
-    try {
-      await registry.audit({ actor, action, target, detail });
-    } catch (error) {
-      log({ level: 'error', message: `could not write ${action} of "${target}" to the audit log`, error: (error as Error).message });
-    }
-  };
 
   router.get('/', viewer, async (_req, res) => {
     res.json({ workflows: await store.list() });
@@ -79,14 +71,14 @@ export function workflowRouter(store: WorkflowStore, { guard, registry, log }: A
     const result = store.validate(doc, saveAs);
     if (!result.ok) throw new WorkflowInvalidError(saveAs, result.problems);
     const { created, summary } = await store.write(saveAs, doc);
-    await audit(principalOf(res).name, 'workflow.save', saveAs, { created });
+    await audit({ actor: principalOf(res).name, action: 'workflow.save', target: saveAs, detail: { created } });
     res.status(created ? 201 : 200).json(summary);
   });
 
   router.delete('/:name', editor, async (req, res) => {
     const target = name(req);
     await store.remove(target);
-    await audit(principalOf(res).name, 'workflow.delete', target, {});
+    await audit({ actor: principalOf(res).name, action: 'workflow.delete', target, detail: {} });
     res.status(204).end();
   });
 

@@ -101,7 +101,9 @@ export class WorkflowStore {
 
   /** The parsed document (any JSON value); 404 when absent, 422 when the file is not JSON. */
   async read(name: string): Promise<{ doc: unknown; modified: Date }> {
-    const { text, modified } = await this.#readText(checkWorkflowName(name));
+    const read = await this.#readText(checkWorkflowName(name));
+    if (!read) throw notFound(name, await this.#names());
+    const { text, modified } = read;
     const parsed = parseJsonText(text, DEFAULT_LIMITS);
     if (parsed.problems.length > 0) {
       throw new HttpError(422, 'WORKFLOW_UNREADABLE', `workflow "${name}" is saved but is not a JSON document: ${parsed.problems[0]!.message}`, { name, problems: jsonProblems(parsed.problems) });
@@ -161,9 +163,10 @@ export class WorkflowStore {
     return { kind: 'file', path: real };
   }
 
-  async #readText(name: string): Promise<{ text: string; modified: Date }> {
+  /** The file's text, or undefined when there is no such file; 422 when it is too large to read. */
+  async #readText(name: string): Promise<{ text: string; modified: Date } | undefined> {
     const target = await this.#target(name);
-    if (target.kind === 'absent') throw notFound(name, await this.#names());
+    if (target.kind === 'absent') return undefined;
     const info = await stat(target.path);
     const tooBig = sizeProblem(info.size, DEFAULT_LIMITS);
     if (tooBig) throw new HttpError(422, 'WORKFLOW_UNREADABLE', `workflow "${name}": ${tooBig.message}`, { name, problems: jsonProblems([tooBig]) });
@@ -172,14 +175,15 @@ export class WorkflowStore {
 
   /** A file's line in the listing; a file that vanished meanwhile or is not a file is left out. */
   async #summary(name: string): Promise<WorkflowSummary | undefined> {
-    let read: { text: string; modified: Date };
+    let read: { text: string; modified: Date } | undefined;
     try {
       read = await this.#readText(name);
     } catch (error) {
-      if (!(error instanceof HttpError) || error.status === 404 || error.code === 'WORKFLOW_NOT_A_FILE') return undefined;
+      if (!(error instanceof HttpError) || error.code === 'WORKFLOW_NOT_A_FILE') return undefined;
       const problems = (error.details?.problems as Problem[] | undefined) ?? [{ pointer: '', message: error.message }];
       return { name, title: null, description: null, nodes: null, modified: await this.#mtime(name), valid: false, problems };
     }
+    if (!read) return undefined;
     const modified = read.modified.toISOString();
     const parsed = parseJsonText(read.text, DEFAULT_LIMITS);
     if (parsed.problems.length > 0) return { name, title: null, description: null, nodes: null, modified, valid: false, problems: parsed.problems };

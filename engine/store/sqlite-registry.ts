@@ -206,8 +206,13 @@ export class SqliteRegistry implements ModelRegistry {
   }
 
   async resolve(name: string, alias: string): Promise<ModelVersion | undefined> {
-    const version = this.#db.prepare('SELECT version FROM aliases WHERE name = ? AND alias = ?').pluck().get(name, alias) as number | undefined;
+    const version = this.#aliasVersion(name, alias);
     return version === undefined ? undefined : this.#version(name, version);
+  }
+
+  /** The version an alias points at now, or undefined when the model has no such alias. */
+  #aliasVersion(name: string, alias: string): number | undefined {
+    return this.#db.prepare('SELECT version FROM aliases WHERE name = ? AND alias = ?').pluck().get(name, alias) as number | undefined;
   }
 
   async moveAlias(move: MoveAlias): Promise<AliasMove> {
@@ -218,7 +223,7 @@ export class SqliteRegistry implements ModelRegistry {
   #move(move: MoveAlias, kind: AliasMove['kind']): AliasMove {
     if (move.to !== null) this.#version(move.name, move.to);
     else this.#model(move.name);
-    const from = (this.#db.prepare('SELECT version FROM aliases WHERE name = ? AND alias = ?').pluck().get(move.name, move.alias) as number | undefined) ?? null;
+    const from = this.#aliasVersion(move.name, move.alias) ?? null;
     if (move.to === null) this.#db.prepare('DELETE FROM aliases WHERE name = ? AND alias = ?').run(move.name, move.alias);
     else this.#db.prepare('INSERT OR REPLACE INTO aliases (name, alias, version) VALUES (?, ?, ?)').run(move.name, move.alias, move.to);
     const at = new Date().toISOString();
@@ -232,7 +237,7 @@ export class SqliteRegistry implements ModelRegistry {
     const alias = rollback.alias ?? 'production';
     return this.#db
       .transaction(() => {
-        const current = this.#db.prepare('SELECT version FROM aliases WHERE name = ? AND alias = ?').pluck().get(rollback.name, alias) as number | undefined;
+        const current = this.#aliasVersion(rollback.name, alias);
         if (current === undefined) {
           this.#model(rollback.name);
           throw new RegistryError('ALIAS_NOT_FOUND', rollback.name, `model "${rollback.name}" has no "${alias}" alias to roll back`);

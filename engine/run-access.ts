@@ -104,3 +104,8 @@ export function rowFor(state: RunState, engine: string, status: string, createdA
 export function embeddedRuns(journal: Journal, limit: number): RunRow[] {
   return journal.listRuns(limit).map((record) => rowFor(recordState(journal, record), record.engine, displayStatus(record), record.createdAt, record.finishedAt ?? null));
 }
+
+/** A Temporal workflow execution's status in Loom's words (`completed` is `succeeded`; terminated runs were cancelled). */
+export function temporalStatus(status: string): string {
+  return status === 'completed' ? 'succeeded' : status === 'terminated' || status === 'canceled' ? 'cancelled' : status;
+}

@@ -4,7 +4,7 @@ import type { TemporalClient } from '../temporal/client.js';
 import { emptyRunState, type RunState } from '../run/state.js';
 import { checkedWorkflow, collectParam, EXIT, positiveInt, settingsFrom, withLoom, withTemporalFlags, type Act, type TemporalFlags } from './common.js';
 import { formatRuns } from './listings.js';
-import { embeddedRuns, rowFor, type RunRow } from '../run-access.js';
+import { embeddedRuns, rowFor, temporalStatus, type RunRow } from '../run-access.js';
 import { withTemporal } from './run-commands.js';
 
 const STATE_QUERY_TIMEOUT_MS = 3000;
@@ -15,7 +15,7 @@ async function temporalRuns(client: TemporalClient, limit: number): Promise<RunR
     // A closed run answers queries only through a worker; without one, list what Temporal itself knows.
     const state = await Promise.race([client.state(run.runId).catch(() => undefined), new Promise<undefined>((r) => setTimeout(() => r(undefined), STATE_QUERY_TIMEOUT_MS).unref())]);
     const fallback: RunState = emptyRunState(run.runId, run.workflow, []);
-    const status = state?.status ?? (run.status === 'completed' ? 'succeeded' : run.status);
+    const status = state?.status ?? temporalStatus(run.status);
     rows.push(rowFor(state ?? fallback, 'temporal', status, run.startedAt, run.finishedAt));
   }
   return rows;

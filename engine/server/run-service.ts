@@ -10,7 +10,7 @@
 import { LoomError, WorkflowInvalidError } from '../errors.js';
 import { isPlainObject, type JsonObject } from '../json.js';
 import type { Loom } from '../loom.js';
-import { connectTemporal, displayStatus, embeddedRuns, findOutput, journalState, rowFor, type RunRow } from '../run-access.js';
+import { connectTemporal, displayStatus, embeddedRuns, findOutput, journalState, rowFor, temporalStatus, type RunRow } from '../run-access.js';
 import { previewArtifact, type Preview } from '../data/preview.js';
 import type { ArtifactRef } from '../plugin/types.js';
 import { isApprovalNode } from '../run/approval.js';
@@ -251,7 +251,7 @@ export class RunService {
         const client = await this.#timed(this.temporal(), `the Temporal server at ${this.options.temporal.address} did not answer within ${this.#queryTimeoutMs} ms`);
         const listed = await this.#timed(client.list(options.limit), `Temporal did not list its runs within ${this.#queryTimeoutMs} ms`);
         for (const run of listed) {
-          const status = run.status === 'completed' ? 'succeeded' : run.status === 'terminated' || run.status === 'canceled' ? 'cancelled' : run.status;
+          const status = temporalStatus(run.status);
           rows.push(rowFor(emptyRunState(run.runId, run.workflow, []), 'temporal', status, run.startedAt, run.finishedAt));
         }
       } catch (error) {

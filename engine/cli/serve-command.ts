@@ -150,9 +150,15 @@ async function serve(loom: Loom, flags: ServeFlags): Promise<number> {
   const gateway = attachSocket(server, { feed, access, log: loomApp.log });
   const signal = nextSignal();
   try {
-    // Before listening, so that the first request already sees the resumed runs as running.
+    // Listen first: a port in use must fail before any run is resumed (its nodes would run on under a closing
+    // journal). A request in the few milliseconds before recover() sees a resumed run as interrupted, nothing worse.
+    const address = await listen(server, flags.port, flags.host).catch(async (error: unknown) => {
+      await gateway.close();
+      await feed.close();
+      await runs.close();
+      throw error;
+    });
     const recovered = await runs.recover();
-    const address = await listen(server, flags.port, flags.host);
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const auth = access.mode === 'off' ? 'auth off' : `${access.tokens.size} API token${access.tokens.size === 1 ? '' : 's'}: ${access.tokens.names.join(', ')}`;
     process.stdout.write(`loom serving http://${host}:${address.port} (${auth}; data home ${loom.home})\n`);

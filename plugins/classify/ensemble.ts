@@ -10,7 +10,7 @@ import { fitGbtAsync, gbtDefaults } from '../train/classifiers/gbt.js';
 import { fitLogistic, logisticDefaults } from '../train/classifiers/logistic.js';
 import { naiveBayesDefaults } from '../train/classifiers/naive-bayes.js';
 import { fitBase, type BaseKind, type BaseSpec } from '../train/classifiers/registry.js';
-import { EnsembleModel, stackingDefaults, stratifiedFolds } from '../train/classifiers/stacking.js';
+import { EnsembleModel, logit, slice, stackingDefaults, stratifiedFolds } from '../train/classifiers/stacking.js';
 import { treeDefaults } from '../train/classifiers/tree.js';
 import type { FitContext } from '../train/matrix.js';
 import type { ModelConfig } from './config.js';
@@ -106,19 +106,4 @@ async function fitStackingAsync(data: Dataset, specs: BaseSpec[], params: Record
     members.push(await fitMember(spec, data, slice(ctx, step / steps, (step + 1) / steps, `member ${m} (${spec.kind})`, m)));
   }
   return new EnsembleModel('stacking', data.names, data.d, members, { folds, metaLambda }, meta);
-}
-
-/** As in stacking.ts: member probabilities are clipped to [1e-6, 1 − 1e-6] before taking log-odds. */
-function logit(p: number): number {
-  const q = Math.min(Math.max(p, 1e-6), 1 - 1e-6);
-  return Math.log(q / (1 - q));
-}
-
-/** As in stacking.ts: progress mapped into [from, to], member m seeded apart from the others. */
-function slice(ctx: FitContext, from: number, to: number, label: string, m: number): FitContext {
-  return {
-    signal: ctx.signal,
-    seed: (ctx.seed + 7919 * m) | 0,
-    progress: (fraction, message) => ctx.progress(from + (to - from) * fraction, message === undefined ? label : `${label}: ${message}`),
-  };
 }

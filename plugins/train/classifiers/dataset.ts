@@ -157,6 +157,12 @@ export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
+/** Turns decision values (log-odds) into probabilities, in place. */
+export function sigmoidInPlace(values: Float64Array): Float64Array {
+  for (let i = 0; i < values.length; i++) values[i] = sigmoid(values[i]!);
+  return values;
+}
+
 /** The rows of `data` at `rows`, as a new dataset (for folds and subsamples). */
 export function subset(data: Dataset, rows: ArrayLike<number>): Dataset {
   const { d } = data;

@@ -17,6 +17,7 @@ import {
   partNumber,
   Rng,
   sigmoid,
+  sigmoidInPlace,
   weightOf,
   type Classifier,
   type Dataset,
@@ -188,9 +189,7 @@ export class GbtModel implements Classifier {
   }
 
   predictProba(features: Float64Array, n: number): Float64Array {
-    const out = this.decisionFunction(features, n);
-    for (let i = 0; i < n; i++) out[i] = sigmoid(out[i]!);
-    return out;
+    return sigmoidInPlace(this.decisionFunction(features, n));
   }
 
   toParts(): ModelParts {

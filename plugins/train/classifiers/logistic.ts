@@ -18,6 +18,7 @@ import {
   partArray,
   partNumber,
   sigmoid,
+  sigmoidInPlace,
   weightOf,
   type Classifier,
   type Dataset,
@@ -225,9 +226,7 @@ export class LogisticModel implements Classifier {
   }
 
   predictProba(features: Float64Array, n: number): Float64Array {
-    const out = this.decisionFunction(features, n);
-    for (let i = 0; i < n; i++) out[i] = sigmoid(out[i]!);
-    return out;
+    return sigmoidInPlace(this.decisionFunction(features, n));
   }
 
   toParts(): ModelParts {

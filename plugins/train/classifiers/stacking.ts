@@ -168,13 +168,14 @@ function checkMembers(where: string, members: readonly BaseSpec[]): void {
   if (!Array.isArray(members) || members.length === 0) throw classifierError(`${where}: needs at least one member`);
 }
 
-function logit(p: number): number {
+/** Log-odds of a member probability, clipped to [CLIP, 1 − CLIP] first. */
+export function logit(p: number): number {
   const q = Math.min(Math.max(p, CLIP), 1 - CLIP);
   return Math.log(q / (1 - q));
 }
 
 /** A context for one part of a fit: progress mapped into [from, to], member m seeded apart from the others. */
-function slice(ctx: FitContext, from: number, to: number, label: string, m: number): FitContext {
+export function slice(ctx: FitContext, from: number, to: number, label: string, m: number): FitContext {
   return {
     signal: ctx.signal,
     seed: (ctx.seed + 7919 * m) | 0,

@@ -42,12 +42,25 @@ async function until(app: Parameters<typeof request>[0], runId: string, done: (r
   }
 }
 
+/**
+ * POST /api/runs once the test's worker is seen polling: a worker that has just started takes a moment to show in
+ * the task queue's pollers, and until then the server rightly answers 503 (the last test pins that answer).
+ */
+async function startRun(app: Parameters<typeof request>[0], body: object) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await request(app).post('/api/runs').send(body);
+    if (res.status !== 503 || Date.now() > deadline) return res;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 describe('runs on Temporal through the API', { timeout: 120_000 }, () => {
   test('a run goes to success through the worker; its node states, list entry, preview and logs are served', async ({ loom, temporal }) => {
     const server = await serverFor(loom, temporal.settings);
     try {
       const workflow = { version: 1, name: 'remote', nodes: [{ id: 'a', plugin: 'constant', config: { x: 1 } }, { id: 'nap', plugin: 'sleep', inputs: { in: 'a.out' }, config: { ms: 300 } }] };
-      const res = await request(server.app).post('/api/runs').send({ workflow });
+      const res = await startRun(server.app, { workflow });
       expect(res.status).toBe(202);
       expect(res.body).toMatchObject({ engine: 'temporal', status: 'running', workflow: 'remote' });
       const { runId } = res.body as { runId: string };
@@ -68,7 +81,9 @@ describe('runs on Temporal through the API', { timeout: 120_000 }, () => {
     const server = await serverFor(loom, temporal.settings);
     try {
       const workflow = { version: 1, name: 'long', nodes: [{ id: 'nap', plugin: 'sleep', config: { ms: 120_000 } }] };
-      const { runId } = (await request(server.app).post('/api/runs').send({ workflow, engine: 'temporal' })).body as { runId: string };
+      const started = await startRun(server.app, { workflow, engine: 'temporal' });
+      expect(started.status, JSON.stringify(started.body)).toBe(202);
+      const { runId } = started.body as { runId: string };
       await until(server.app, runId, (r) => r.nodes.nap?.status === 'running');
       const cancel = await request(server.app).post(`/api/runs/${runId}/cancel`).send({ reason: 'enough' });
       expect(cancel.status).toBe(202);
